@@ -1,0 +1,192 @@
+"""The design spec: a Markdown file read by section, with designer properties and waivers.
+
+Format (see ``rtl_examples/fifo/fifo.md``):
+
+- ``#``/``##``/``###`` headings split the prose into sections (kept verbatim for the LLM).
+- A fenced block tagged ``sva`` holds SystemVerilog properties written by the designer, one
+  statement per ``;``-terminated item (``assert property (...);``, ``cover property (...);``,
+  optionally labelled ``name: assert property (...);``).
+- A fenced block tagged ``unreachable`` lists coverage points the design makes unreachable on
+  purpose, one per line: ``<file>:<line> <kind> <reason>`` where ``<kind>`` is one of
+  ``line``, ``branch``, ``expr``, ``toggle``, ``user``, ``fsm`` or ``*`` (every point on the
+  line); ``toggle`` may name a signal bit with ``toggle:<signal>``. The reason is mandatory.
+  These points are waived: never counted as hit, never counted against the goal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dv.errors import InputError
+
+WAIVER_KINDS = ("line", "branch", "expr", "toggle", "user", "fsm", "*")
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    level: int
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class SvaProperty:
+    text: str
+    line: int  # line in the spec file where the statement starts
+    label: str | None = None
+    kind: str = "assert"  # assert | assume | cover
+
+
+@dataclass(frozen=True)
+class Waiver:
+    file: str  # file name as written (matched against the end of a coverage point's path)
+    line: int
+    kind: str  # one of WAIVER_KINDS
+    reason: str
+    target: str | None = None  # for toggle:<signal>
+    spec_line: int = 0
+
+    def matches(self, kind: str, file: str, line: int, comment: str = "") -> bool:
+        if line != self.line:
+            return False
+        if not (file == self.file or file.endswith("/" + self.file)):
+            return False
+        if self.kind != "*" and not kind.startswith(self.kind):
+            return False
+        if self.target is not None:
+            sig = comment.split(":", 1)[0]
+            return sig == self.target or sig.startswith(self.target + "[")
+        return True
+
+
+@dataclass
+class Spec:
+    path: str
+    title: str = ""
+    sections: list[Section] = field(default_factory=list)
+    properties: list[SvaProperty] = field(default_factory=list)
+    waivers: list[Waiver] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(f"{'#' * s.level} {s.heading}\n{s.text}".strip() for s in self.sections)
+
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_FENCE = re.compile(r"^(`{3,}|~{3,})\s*([\w+-]*)\s*$")
+_PROP_KIND = re.compile(r"^\s*(?:(\w+)\s*:\s*)?(assert|assume|cover)\b")
+
+
+def parse_spec(path: str | Path) -> Spec:
+    """Read a Markdown spec. Raises :class:`InputError` naming file and line on malformed input."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"spec file {p} does not exist.", hint="Pass --spec with a Markdown file.")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"spec file {p} is not UTF-8 text ({exc.reason}).", file=p) from exc
+    return parse_spec_text(text, str(p))
+
+
+def parse_spec_text(text: str, path: str = "<spec>") -> Spec:
+    spec = Spec(path=path)
+    lines = text.splitlines()
+    heading, level, start, body = "", 0, 1, []
+
+    def close_section() -> None:
+        content = "\n".join(body).strip()
+        if heading or content:
+            spec.sections.append(Section(heading, level, content, start))
+
+    i = 0
+    while i < len(lines):
+        raw = lines[i]
+        fence = _FENCE.match(raw)
+        if fence:
+            marker, tag = fence.group(1), fence.group(2).lower()
+            j = i + 1
+            while j < len(lines) and not lines[j].strip().startswith(marker):
+                j += 1
+            if j >= len(lines):
+                raise InputError(
+                    f"the fenced block opened here with {marker} is never closed.",
+                    file=path, line=i + 1, hint="Add a closing fence line.",
+                )
+            block = lines[i + 1 : j]
+            if tag == "sva":
+                spec.properties.extend(_parse_sva(block, i + 2, path))
+            elif tag == "unreachable":
+                spec.waivers.extend(_parse_waivers(block, i + 2, path))
+            body.extend(lines[i : j + 1])
+            i = j + 1
+            continue
+        m = _HEADING.match(raw)
+        if m:
+            close_section()
+            heading, level, start, body = m.group(2), len(m.group(1)), i + 1, []
+            if not spec.title and level == 1:
+                spec.title = heading
+        else:
+            body.append(raw)
+        i += 1
+    close_section()
+    return spec
+
+
+def _parse_sva(block: list[str], first_line: int, path: str) -> list[SvaProperty]:
+    props: list[SvaProperty] = []
+    buf: list[str] = []
+    start = first_line
+    depth = 0
+    for offset, raw in enumerate(block):
+        line = raw.split("//", 1)[0]
+        if not buf and not line.strip():
+            continue
+        if not buf:
+            start = first_line + offset
+        buf.append(line.rstrip())
+        depth += line.count("(") - line.count(")")
+        if depth == 0 and line.rstrip().endswith(";"):
+            stmt = " ".join(s.strip() for s in buf).strip()
+            m = _PROP_KIND.match(stmt)
+            if not m:
+                raise InputError(
+                    "an sva block may hold only assert/assume/cover statements; this one starts "
+                    f"with {stmt.split()[0]!r}.", file=path, line=start,
+                )
+            props.append(SvaProperty(text=stmt, line=start, label=m.group(1), kind=m.group(2)))
+            buf = []
+    if buf:
+        raise InputError(
+            "this sva statement is not terminated with ';' (or its parentheses do not balance).",
+            file=path, line=start,
+        )
+    return props
+
+
+_WAIVER = re.compile(r"^\s*(?P<file>[^\s:]+):(?P<line>\d+)\s+(?P<kind>[\w*]+)(?::(?P<target>\S+))?"
+                     r"\s+(?P<reason>\S.*)$")
+
+
+def _parse_waivers(block: list[str], first_line: int, path: str) -> list[Waiver]:
+    waivers = []
+    for offset, raw in enumerate(block):
+        if not raw.strip() or raw.strip().startswith("#"):
+            continue
+        m = _WAIVER.match(raw)
+        if not m or m.group("kind") not in WAIVER_KINDS:
+            raise InputError(
+                f"cannot read this waiver line: {raw.strip()!r}.", file=path,
+                line=first_line + offset,
+                hint="Expected '<file>:<line> <kind> <reason>' with kind one of "
+                + ", ".join(WAIVER_KINDS) + " (toggle:<signal> for one signal), e.g. "
+                "'alu.sv:42 branch the case is fully decoded'.",
+            )
+        waivers.append(Waiver(file=m.group("file"), line=int(m.group("line")), kind=m.group("kind"),
+                              reason=m.group("reason").strip(), target=m.group("target"),
+                              spec_line=first_line + offset))
+    return waivers
