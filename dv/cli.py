@@ -1,0 +1,210 @@
+"""The ``dv`` command line."""
+
+from __future__ import annotations
+
+import json
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from dv import __version__
+from dv.errors import EXIT_INPUT, DvError, VerificationFailure
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def _kv(pairs: tuple[str, ...], what: str) -> dict[str, str]:
+    out = {}
+    for item in pairs:
+        name, eq, value = item.partition("=")
+        if not eq or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint=what)
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _design_options(f):
+    f = click.option("--rtl", "rtl", multiple=True, required=True, type=click.Path(),
+                     help="SystemVerilog source file (repeat for several).")(f)
+    f = click.option("--top", default=None, help="Top module (needed when there are several).")(f)
+    f = click.option("-D", "--define", "defines", multiple=True, metavar="NAME=VALUE",
+                     help="Preprocessor define.")(f)
+    f = click.option("-I", "--include", "includes", multiple=True, type=click.Path(),
+                     help="Include directory.")(f)
+    f = click.option("-G", "--param", "params", multiple=True, metavar="NAME=VALUE",
+                     help="Override a top-level parameter.")(f)
+    return f
+
+
+def _load(rtl, top, defines, includes, params):
+    from dv.design.frontend import load_design
+
+    return load_design(list(rtl), top=top, defines=_kv(defines, "-D"),
+                       include_dirs=list(includes), overrides=_kv(params, "-G"),
+                       root=Path.cwd())
+
+
+@click.group()
+@click.version_option(__version__, prog_name="dv")
+def cli() -> None:
+    """dv: generate testbenches, close coverage and prove properties for SystemVerilog designs."""
+
+
+@cli.command()
+@_design_options
+@click.option("--json", "as_json", is_flag=True, help="Print the design model as JSON.")
+def inspect(rtl, top, defines, includes, params, as_json):
+    """Print what dv understood of a design: ports, parameters, clocks, resets, FSMs."""
+    design = _load(rtl, top, defines, includes, params)
+    if as_json:
+        from dv.design.frontend import design_to_json
+
+        click.echo(json.dumps(design_to_json(design), indent=1))
+        return
+    console.print(f"[bold]{design.top}[/bold]  ({', '.join(design.files)})")
+    t = Table("port", "dir", "width", "signed", title="Ports")
+    for p in design.ports:
+        t.add_row(p.name, p.direction, str(p.width), "yes" if p.signed else "")
+    console.print(t)
+    if design.parameters:
+        t = Table("parameter", "value", "kind", title="Parameters")
+        for p in design.parameters:
+            t.add_row(p.name, str(p.value), "parameter" if p.overridable else "localparam")
+        console.print(t)
+    for c in design.clocks:
+        console.print(f"clock  {c.name} ({c.edge})")
+    for r in design.resets:
+        console.print(f"reset  {r.name} (active {'low' if r.active_low else 'high'}, "
+                      f"{'async' if r.asynchronous else 'sync'})")
+    if design.registers:
+        console.print("registers  " + ", ".join(
+            f"{r.name}[{r.width}]" + (f"x{r.depth}" if r.depth > 1 else "")
+            for r in design.registers))
+    for f in design.fsms:
+        states = ", ".join(f"{s.name}={s.value}" for s in f.states)
+        console.print(f"fsm  {f.state_var}: {states}")
+
+
+@cli.command()
+@_design_options
+@click.option("--spec", type=click.Path(), default=None, help="Markdown spec of the design.")
+@click.option("--model", default="builtin", show_default=True,
+              help="Generator: 'builtin' (offline) or a litellm model string.")
+@click.option("--rounds", default=5, show_default=True, type=click.IntRange(1, 100))
+@click.option("--goal", default=95.0, show_default=True, type=click.FloatRange(0, 100),
+              help="Coverage goal in percent, on each of the --goal-on kinds.")
+@click.option("--goal-on", default="line,branch,toggle", show_default=True,
+              help="Coverage kinds the goal applies to (comma-separated).")
+@click.option("--time-budget", default=None, type=click.FloatRange(min=1),
+              help="Stop starting new rounds after this many seconds.")
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--out", default=".", show_default=True, type=click.Path(),
+              help="Where testbenches/<top>, coverage/<top> and build/ go.")
+@click.option("--jobs", "-j", default=None, type=click.IntRange(1, 256),
+              help="Simulations in parallel (default: the core count).")
+@click.option("--test-timeout", default=300.0, show_default=True, type=float,
+              help="Wall-clock limit of one simulation, in seconds.")
+def generate(rtl, top, defines, includes, params, spec, model, rounds, goal, goal_on,
+             time_budget, seed, out, jobs, test_timeout):
+    """Generate a testbench, simulate it, and iterate on coverage holes."""
+    from dv.design.spec import parse_spec
+    from dv.gen.base import get_generator
+    from dv.loop import ClosureOptions, run_closure
+
+    kinds = tuple(k.strip() for k in goal_on.split(",") if k.strip())
+    known = {"line", "branch", "expr", "toggle", "user", "fsm_state", "fsm_arc"}
+    bad = [k for k in kinds if k not in known]
+    if bad or not kinds:
+        raise click.BadParameter(f"unknown coverage kind(s) {bad}; use some of {sorted(known)}",
+                                 param_hint="--goal-on")
+    generator = get_generator(model)
+    design = _load(rtl, top, defines, includes, params)
+    spec_obj = parse_spec(spec) if spec else None
+    opts = ClosureOptions(rounds=rounds, goal=goal, goal_kinds=kinds, time_budget=time_budget,
+                          seed=seed, out=Path(out), parallel=jobs, test_timeout=test_timeout,
+                          root=Path.cwd())
+    console.print(f"dv {__version__}: [bold]{design.top}[/bold] with the {generator.name} "
+                  f"generator, goal {goal:g}% on {', '.join(kinds)}, up to {rounds} rounds")
+    run = run_closure(design, spec_obj, generator, opts, progress=_progress)
+    _print_summary(run)
+    if run.failed_tests():
+        raise VerificationFailure(
+            f"{len(run.failed_tests())} test(s) failed; see coverage/{design.top}/summary.md "
+            "and the logs it names.")
+
+
+def _progress(kind: str, data: object) -> None:
+    if kind == "build-start":
+        console.print("  building the model with Verilator (coverage, assertions) …")
+    elif kind == "build-done":
+        b = data
+        what = "reused cached build" if b.cached else f"built in {b.seconds:.1f} s"
+        console.print(f"  {what}: {b.build_dir}")
+    elif kind == "test":
+        r = data
+        mark = {"passed": "[green]pass[/green]", "failed": "[red]FAIL[/red]"}.get(
+            r.status, f"[red]{r.status.upper()}[/red]")
+        console.print(f"    {mark} {r.job.name} ({r.seconds:.1f} s)"
+                      + (f" — {r.message.splitlines()[0][:160]}" if r.message else ""))
+    elif kind == "round":
+        r = data
+        figs = "  ".join(f"{k} {v['percent']:.1f}%" for k, v in r.summary.items()
+                         if k in ("line", "branch", "expr", "toggle", "user"))
+        console.print(f"  round {r.index}: {figs}  (+{r.new_points} points, "
+                      f"{r.open_holes} open)")
+
+
+def _print_summary(run) -> None:
+    t = Table("kind", "hit", "total", "waived", "%", title=f"Coverage of {run.design.top}")
+    for kind, s in run.coverage.summary(run.waivers).items():
+        t.add_row(kind, str(s.hit), str(s.total), str(s.waived), f"{s.percent:.1f}")
+    tot = run.coverage.total(run.waivers)
+    t.add_row("total", str(tot.hit), str(tot.total), str(tot.waived), f"{tot.percent:.1f}",
+              style="bold")
+    console.print(t)
+    console.print(f"stopped: {run.stop_reason}")
+    console.print(f"testbench: {run.tb_dir}   report: {run.cov_dir / 'summary.md'}")
+
+
+@cli.command()
+@click.argument("testbench", type=click.Path())
+@click.option("--jobs", "-j", default=None, type=click.IntRange(1, 256))
+def rerun(testbench, jobs):
+    """Rebuild and rerun a committed testbench (testbenches/<top>) with its recorded seeds."""
+    from dv.regress import rerun_testbench
+
+    outcome = rerun_testbench(Path(testbench), build_root=Path("build"), parallel=jobs)
+    console.print(outcome.describe())
+    if outcome.failed_tests or not outcome.matches_recorded:
+        raise VerificationFailure("the rerun differs from the recorded results (see above).")
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name="dv", standalone_mode=False)
+    except click.exceptions.Abort:
+        err_console.print("interrupted")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_INPUT
+    except DvError as exc:
+        err_console.print(f"[red]error:[/red] {exc.render()}", soft_wrap=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err_console.print("interrupted: partial results were kept under coverage/ and "
+                          "testbenches/")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+

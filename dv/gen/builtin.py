@@ -1,0 +1,204 @@
+"""The offline generator: stimulus plans from the design's interface and the coverage holes.
+
+It knows the ports, widths, reset and FSM encodings, and the source conditions that guard each
+uncovered statement. It does not know what the design is for, so it writes no reference model:
+its checks are the structural ones the harness runs (no X/Z on outputs, legal FSM states) plus
+the designer's own properties from the spec.
+
+Round 0 is a spread of constrained-random tests. Each later round reads the open holes: the
+input values named in their guarding conditions and expression rows become held values and
+biases of directed tests; holes behind internal state get longer phased runs with extreme
+biases (to drive counters and pointers to their ends) under new seeds; holes involving the reset
+get tests that pulse reset mid-run.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter, defaultdict
+
+from dv.design.model import Design
+from dv.design.spec import Spec
+from dv.gen.base import Bundle, Generator, RoundContext, TestPlan
+
+BIAS_LEVELS = (0.03, 0.25, 0.5, 0.75, 0.97)
+MAX_DIRECTED = 6
+
+
+class BuiltinGenerator(Generator):
+    name = "builtin"
+
+    def baseline(self, design: Design, spec: Spec | None, seed: int) -> Bundle:
+        rng = random.Random(seed)
+        tests = [
+            TestPlan("r0_random", {"segments": [
+                {"cycles": 1500, "default_bias": 0.5, "corner_p": 0.05}]},
+                "uniform random inputs, every 1-bit input high half the time"),
+            TestPlan("r0_phased", {"segments": _phased(design, rng, 8, 250)},
+                     "phases of skewed 1-bit input probabilities, to push counters and "
+                     "pointers to their ends"),
+            TestPlan("r0_corners", {"segments": [
+                {"cycles": 300, "data": "corner", "default_bias": 0.5},
+                {"cycles": 4 * _widest(design), "data": "walk", "default_bias": 0.5},
+                {"cycles": 300, "data": "corner", "default_bias": 0.9}]},
+                "corner values (zero, all ones, extremes, alternating bits) and walking ones"),
+            TestPlan("r0_reset", {"segments": _with_resets(_phased(design, rng, 4, 200))},
+                     "phased random with reset asserted in the middle of activity"),
+        ]
+        props = list(spec.properties) if spec is not None else []
+        return Bundle(round=0, tests=tests, properties=props)
+
+    def next_round(self, design: Design, spec: Spec | None, ctx: RoundContext) -> Bundle:
+        rng = random.Random(ctx.seed * 7919 + ctx.round)
+        inputs = {p.name: p for p in design.data_inputs()}
+        reset = design.reset.name if design.reset else None
+        directives: dict[tuple, list] = defaultdict(list)  # (frozen constraints) -> holes
+        needs_reset = False
+        deep = []
+        for hole in ctx.holes:
+            cons = hole_constraints(hole, design)
+            if reset and (reset in hole.signals or reset in " ".join(hole.conditions)):
+                needs_reset = True
+            if cons:
+                directives[tuple(sorted(cons.items()))].append(hole)
+            else:
+                deep.append(hole)
+        tests: list[TestPlan] = []
+        ranked = sorted(directives.items(), key=lambda kv: -len(kv[1]))
+        for i, (cons, holes) in enumerate(ranked[:MAX_DIRECTED]):
+            seg_values, seg_bias = {}, {}
+            for name, value in cons:
+                if inputs[name].width == 1:
+                    seg_bias[name] = 0.97 if value else 0.03
+                else:
+                    seg_values[name] = [value]
+            segs = []
+            for base in _phased(design, rng, 4, 300):
+                base["bias"] = {**base["bias"], **seg_bias}
+                base["values"] = seg_values
+                base["hold"] = 0.85
+                segs.append(base)
+            where = ", ".join(sorted({h.point.file.rsplit("/", 1)[-1] + f":{h.point.line}"
+                                      for h in holes}))
+            want = ", ".join(f"{n}={v}" for n, v in cons)
+            tests.append(TestPlan(f"r{ctx.round}_directed_{i}", {"segments": segs},
+                                  f"holds {want} to reach {len(holes)} hole(s) at {where}"))
+        longest = max((_cycles(t.plan) for t in ctx.previous_tests), default=2000)
+        long_cycles = min(4 * longest, 2 * longest + 2000)
+        n_seg = max(6, long_cycles // 400)
+        tests.append(TestPlan(f"r{ctx.round}_long", {
+            "segments": _phased(design, rng, n_seg, long_cycles // n_seg, extreme=True)},
+            f"{long_cycles} cycles of phased extreme biases under a new seed, for "
+            f"{len(deep)} hole(s) behind internal state"))
+        tests.append(TestPlan(f"r{ctx.round}_corners", {"segments": [
+            {"cycles": 600, "data": "corner", "default_bias": rng.choice(BIAS_LEVELS)},
+            {"cycles": 8 * _widest(design), "data": "walk",
+             "default_bias": rng.choice(BIAS_LEVELS)}]},
+            "corner values and walking ones under a new seed"))
+        if needs_reset:
+            tests.append(TestPlan(f"r{ctx.round}_reset", {
+                "segments": _with_resets(_phased(design, rng, 6, 150))},
+                "reset pulses in the middle of activity"))
+        notes = [f"builtin round {ctx.round}: {len(ctx.holes)} open hole(s), "
+                 f"{len(directives)} with input constraints, {len(deep)} behind state"]
+        return Bundle(round=ctx.round, tests=tests, notes=notes)
+
+
+def _widest(design: Design) -> int:
+    return max((p.width for p in design.data_inputs()), default=1)
+
+
+def _cycles(plan: dict) -> int:
+    return sum(s.get("cycles", 0) for s in plan.get("segments", []))
+
+
+def _phased(design: Design, rng: random.Random, n: int, cycles: int,
+            extreme: bool = False) -> list[dict]:
+    levels = (0.03, 0.97) if extreme else BIAS_LEVELS
+    one_bit = [p.name for p in design.data_inputs() if p.width == 1]
+    segs = []
+    for _ in range(n):
+        segs.append({
+            "cycles": cycles,
+            "bias": {name: rng.choice(levels) for name in one_bit},
+            "data": rng.choice(("uniform", "uniform", "corner")),
+            "corner_p": 0.1,
+        })
+    return segs
+
+
+def _with_resets(segs: list[dict]) -> list[dict]:
+    out: list[dict] = []
+    for i, seg in enumerate(segs):
+        out.append(seg)
+        if i < len(segs) - 1:
+            out.append({"kind": "reset", "cycles": 2})
+    return out
+
+
+# -- reading constraints out of holes ---------------------------------------------------------
+
+_LITERAL = re.compile(r"^(?:(\d+)?\s*'\s*([sS]?)([bBoOdDhH])\s*([0-9a-fA-F_xXzZ?]+)|(\d+)|'([01]))$")
+_EQ = re.compile(r"\(?\s*([A-Za-z_]\w*)\s*\)?\s*==\s*([0-9][0-9a-fA-F_']*\s*[sS]?[bBoOdDhH]?\s*"
+                 r"[0-9a-fA-F_]*|'[01]|[A-Za-z_]\w*)")
+_ROW = re.compile(r"([A-Za-z_]\w*)==(\d+)")
+
+
+def parse_literal(text: str, design: Design | None = None) -> int | None:
+    text = text.strip().replace("_", "")
+    if design is not None and re.fullmatch(r"[A-Za-z_]\w*", text):
+        val = design.param_value(text)
+        return val if isinstance(val, int) else None
+    m = _LITERAL.match(text)
+    if not m:
+        return None
+    if m.group(5) is not None:
+        return int(m.group(5))
+    if m.group(6) is not None:
+        return int(m.group(6))
+    base = {"b": 2, "o": 8, "d": 10, "h": 16}[m.group(3).lower()]
+    digits = m.group(4)
+    if re.search(r"[xXzZ?]", digits):
+        return None
+    return int(digits, base)
+
+
+def hole_constraints(hole, design: Design) -> dict[str, int]:
+    """Input values that the hole's guarding conditions (or expression row) ask for."""
+    inputs = {p.name for p in design.data_inputs()}
+    want: dict[str, int] = {}
+    point = hole.point
+    if point.kind == "expr" and "=>" in point.comment:
+        row = point.comment.split("=>", 1)[0]
+        for name, value in _ROW.findall(row):
+            if name in inputs:
+                want[name] = int(value)
+    if point.kind == "toggle":
+        sig = point.comment.split(":", 1)[0].split("[", 1)[0]
+        if sig in inputs:
+            bit = re.search(r"\[(\d+)\]:", point.comment)
+            rise = point.comment.endswith("0->1")
+            port = design.port(sig)
+            if port is not None and port.width > 1 and bit:
+                want[sig] = (1 << int(bit.group(1))) if rise else 0
+            elif port is not None:
+                want[sig] = 1 if rise else 0
+    for cond in hole.conditions:
+        negated = cond.strip().startswith("!")
+        for name, lit in _EQ.findall(cond):
+            if name in inputs and not negated:
+                val = parse_literal(lit, design)
+                if val is not None:
+                    want.setdefault(name, val)
+        bare = cond.strip()
+        m = re.fullmatch(r"(!?)\s*\(?\s*([A-Za-z_]\w*)\s*\)?", bare)
+        if m and m.group(2) in inputs:
+            port = design.port(m.group(2))
+            if port is not None and port.width == 1:
+                want.setdefault(m.group(2), 0 if m.group(1) else 1)
+    return want
+
+
+def constraint_summary(holes) -> Counter:
+    return Counter(h.point.kind for h in holes)

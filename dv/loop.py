@@ -1,0 +1,313 @@
+"""The closure loop: generate, build once, simulate, measure, aim at the holes, repeat.
+
+Round 0 runs the generator's baseline; each later round gives the generator the open holes
+(with their source context) and the failures, and runs what it adds. The loop stops at the
+coverage goal, at the round or time budget, or when a round adds no coverage. After every
+round the full record is written (``coverage/<top>/closure.json``), so an interrupted run keeps
+what it had.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dv import __version__
+from dv.cov.datfile import read_dat, write_dat
+from dv.cov.holes import Hole, find_holes
+from dv.cov.model import Coverage, CoverPoint
+from dv.design.model import Design
+from dv.design.spec import Spec, Waiver
+from dv.errors import InputError
+from dv.files import user_edited, write_atomic, write_generated
+from dv.gen import harness
+from dv.gen.base import Bundle, Generator, RoundContext, TestPlan
+from dv.manifest import MANIFEST, Manifest, ManifestTest, relpath, render
+from dv.sim.build import Build, BuildConfig, build
+from dv.sim.run import SimResult, TestJob, run_tests
+
+GOAL_KINDS = ("line", "branch", "toggle")
+
+
+@dataclass
+class ClosureOptions:
+    rounds: int = 5
+    goal: float = 95.0
+    goal_kinds: tuple[str, ...] = GOAL_KINDS
+    time_budget: float | None = None
+    seed: int = 1
+    out: Path = Path(".")
+    parallel: int | None = None
+    test_timeout: float = 300.0
+    build_timeout: float = 900.0
+    root: Path = Path(".")
+
+
+@dataclass
+class RoundRecord:
+    index: int
+    generator: str
+    tests: list[dict] = field(default_factory=list)
+    new_points: int = 0
+    summary: dict[str, dict] = field(default_factory=dict)
+    open_holes: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ClosureRun:
+    design: Design
+    spec: Spec | None
+    generator: str
+    options: ClosureOptions
+    rounds: list[RoundRecord] = field(default_factory=list)
+    coverage: Coverage = field(default_factory=Coverage)
+    holes: list[Hole] = field(default_factory=list)
+    stop_reason: str = ""
+    build: Build | None = None
+    started: float = field(default_factory=time.time)
+    seconds: dict[str, float] = field(default_factory=lambda: {
+        "build": 0.0, "simulation": 0.0, "generation": 0.0, "total": 0.0})
+    sim_cycles: int = 0
+    sim_wall: float = 0.0
+    tb_dir: Path = Path(".")
+    cov_dir: Path = Path(".")
+    status: str = "running"  # running | done | interrupted | error
+
+    @property
+    def waivers(self) -> list[Waiver]:
+        return list(self.spec.waivers) if self.spec else []
+
+    def summary(self) -> dict:
+        return {k: v for k, v in self.coverage.summary(self.waivers).items()}
+
+    def goal_met(self) -> bool:
+        summ = self.coverage.summary(self.waivers)
+        return all(summ[k].percent >= self.options.goal for k in self.options.goal_kinds
+                   if k in summ and summ[k].total > 0)
+
+    def failed_tests(self) -> list[dict]:
+        return [t for r in self.rounds for t in r.tests if t["status"] != "passed"]
+
+
+Progress = Callable[[str, object], None]
+
+
+def run_closure(design: Design, spec: Spec | None, generator: Generator,
+                options: ClosureOptions, progress: Progress | None = None) -> ClosureRun:
+    note = progress or (lambda kind, data: None)
+    out = options.out
+    run = ClosureRun(design, spec, generator.name, options,
+                     tb_dir=out / "testbenches" / design.top,
+                     cov_dir=out / "coverage" / design.top)
+    _check_writable(run.tb_dir)
+    _check_writable(run.cov_dir)
+    start = time.monotonic()
+    all_tests: list[TestPlan] = []
+    manifest_tests: list[ManifestTest] = []
+    try:
+        t0 = time.monotonic()
+        bundle = generator.baseline(design, spec, options.seed)
+        run.seconds["generation"] += time.monotonic() - t0
+        props_file = _write_baseline(run, bundle)
+        sources = list(design.files) + ([str(props_file)] if props_file else [])
+        cfg = BuildConfig(
+            top=design.top, sources=sources, parameters=dict(design.overrides),
+            defines=dict(design.defines), includes=list(design.include_dirs),
+            timing=any("##" in p.text for p in bundle.properties))
+        note("build-start", cfg)
+        t0 = time.monotonic()
+        run.build = build(cfg, out / "build", timeout=options.build_timeout)
+        run.seconds["build"] += time.monotonic() - t0
+        note("build-done", run.build)
+        rnd = 0
+        while True:
+            record = _run_round(run, bundle, all_tests, manifest_tests, note)
+            all_tests += bundle.tests
+            run.seconds["total"] = time.monotonic() - start
+            _write_results(run, manifest_tests, props_file)
+            note("round", record)
+            if run.goal_met():
+                run.stop_reason = f"goal reached ({options.goal:g}% on {', '.join(options.goal_kinds)})"
+                break
+            if rnd + 1 >= options.rounds:
+                run.stop_reason = f"round budget used ({options.rounds} rounds)"
+                break
+            if rnd > 0 and record.new_points == 0:
+                run.stop_reason = "stalled: the last round hit no new coverage point"
+                break
+            if options.time_budget is not None and time.monotonic() - start >= options.time_budget:
+                run.stop_reason = f"time budget used ({options.time_budget:g} s)"
+                break
+            rnd += 1
+            t0 = time.monotonic()
+            failures = [t for t in record.tests if t["status"] != "passed"]
+            ctx = RoundContext(round=rnd, holes=[h for h in run.holes if h.waiver is None],
+                               failures=failures, previous_tests=list(all_tests),
+                               seed=options.seed)
+            bundle = generator.next_round(design, spec, ctx)
+            run.seconds["generation"] += time.monotonic() - t0
+        run.status = "done"
+    except KeyboardInterrupt:
+        run.status = "interrupted"
+        run.stop_reason = "interrupted by the user"
+        raise
+    finally:
+        run.seconds["total"] = time.monotonic() - start
+        if run.rounds:
+            _write_results(run, manifest_tests, props_file if run.rounds else None)
+    return run
+
+
+def _check_writable(path: Path) -> None:
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK):
+        raise InputError(f"cannot write results under {path}: {probe} is not a writable "
+                         "directory.", hint="Choose a writable directory with --out.")
+
+
+def _write_baseline(run: ClosureRun, bundle: Bundle) -> Path | None:
+    design, tb = run.design, run.tb_dir
+    tb.mkdir(parents=True, exist_ok=True)
+    gen = run.generator
+    _retire_stale_rounds(tb, design.top)
+    write_generated(tb / f"{harness.env_module_name(design.top)}.py",
+                    harness.header("#", "pyuvm environment", design, gen),
+                    harness.env_module(design))
+    write_generated(tb / f"test_{design.top}.py",
+                    harness.header("#", "pytest rerun entry", design, gen),
+                    harness.pytest_entry(design))
+    props_path = tb / f"{design.top}_props.sv"
+    if bundle.properties:
+        spec_path = relpath(run.spec.path, run.options.root) if run.spec else "spec"
+        write_generated(props_path, harness.header("//", "spec properties", design, gen),
+                        harness.props_module(design, bundle.properties, spec_path))
+        return props_path
+    _retire(props_path)
+    return None
+
+
+def _retire(path: Path) -> None:
+    """Remove a generated file this run does not produce; keep it if the user edited it."""
+    if not path.exists():
+        return
+    if user_edited(path):
+        path.replace(path.with_name(path.name + f".edited-{time.strftime('%Y%m%d-%H%M%S')}"))
+    else:
+        path.unlink()
+
+
+def _retire_stale_rounds(tb: Path, top: str) -> None:
+    for old in tb.glob(f"tb_{top}_r*.py"):
+        _retire(old)
+
+
+def _run_round(run: ClosureRun, bundle: Bundle, all_tests: list[TestPlan],
+               manifest_tests: list[ManifestTest], note: Progress) -> RoundRecord:
+    design, opts = run.design, run.options
+    module = harness.round_module_name(design.top, bundle.round)
+    write_generated(run.tb_dir / f"{module}.py",
+                    harness.header("#", f"round {bundle.round} tests", design, run.generator),
+                    harness.round_module(design, bundle))
+    record = RoundRecord(index=bundle.round, generator=run.generator, notes=list(bundle.notes))
+    jobs = [TestJob(name=t.name, module=module, testcase=t.name, seed=opts.seed,
+                    python_path=(str(run.tb_dir.resolve()),), timeout=opts.test_timeout)
+            for t in bundle.tests]
+    t0 = time.monotonic()
+    assert run.build is not None
+    results = run_tests(run.build, jobs, opts.out / "build" / "runs" / design.top,
+                        parallel=opts.parallel, on_done=lambda r: note("test", r))
+    record.seconds["simulation"] = time.monotonic() - t0
+    run.seconds["simulation"] += record.seconds["simulation"]
+    before = sum(1 for p in run.coverage if p.hit)
+    period = 10
+    for plan, res in zip(bundle.tests, results, strict=True):
+        entry = _test_entry(plan, res, bundle.round)
+        record.tests.append(entry)
+        manifest_tests.append(ManifestTest(module, plan.name, opts.seed, res.status,
+                                           bundle.round))
+        cycles = int(res.sim_time_ns // period)
+        run.sim_cycles += cycles
+        run.sim_wall += res.seconds
+        for cov in _coverage_of(res, run):
+            run.coverage.merge(cov, test=plan.name)
+    after = sum(1 for p in run.coverage if p.hit)
+    record.new_points = after - before
+    run.holes = find_holes(run.coverage, design.source_map, run.waivers)
+    record.open_holes = sum(1 for h in run.holes if h.waiver is None)
+    record.summary = {k: v.to_json() for k, v in run.coverage.summary(run.waivers).items()}
+    run.rounds.append(record)
+    return record
+
+
+def _test_entry(plan: TestPlan, res: SimResult, rnd: int) -> dict:
+    return {
+        "name": plan.name, "round": rnd, "purpose": plan.purpose, "status": res.status,
+        "seed": res.job.seed, "seconds": round(res.seconds, 3),
+        "sim_time_ns": res.sim_time_ns, "message": res.message,
+        "log": str(res.log), "cycles": sum(s.get("cycles", 0) for s in plan.plan["segments"]),
+    }
+
+
+def _coverage_of(res: SimResult, run: ClosureRun) -> list[Coverage]:
+    out = []
+    if res.coverage_file.is_file():
+        out.append(read_dat(res.coverage_file, root=run.options.root, test=res.job.name))
+    func = res.run_dir / "functional.json"
+    if func.is_file():
+        out.append(functional_coverage(json.loads(func.read_text()), run.design,
+                                       res.job.name))
+    return out
+
+
+def functional_coverage(data: dict, design: Design, test: str | None) -> Coverage:
+    """Turn the testbench's functional bins into ``user`` points at the signals' declarations."""
+    cov = Coverage()
+    file = design.files[0] if design.files else design.top
+    for name, count in data.get("bins", {}).items():
+        words = name.split()
+        sig = words[1] if len(words) > 1 else ""
+        decl = design.signal(sig)
+        cov.add(CoverPoint(kind="user", file=file, line=decl.line if decl else 0, column=0,
+                           comment=f"tb: {name}", hier=design.top, count=int(count),
+                           first_test=test if count else None))
+    return cov
+
+
+def _write_results(run: ClosureRun, manifest_tests: list[ManifestTest],
+                   props_file: Path | None) -> None:
+    from dv.cov.lcov import to_lcov
+    from dv.report.closure import closure_record, summary_markdown
+
+    design, opts = run.design, run.options
+    run.cov_dir.mkdir(parents=True, exist_ok=True)
+    record = closure_record(run)
+    write_atomic(run.cov_dir / "closure.json", json.dumps(record, indent=1) + "\n")
+    write_atomic(run.cov_dir / "summary.md", summary_markdown(record))
+    write_atomic(run.cov_dir / "coverage.info", to_lcov(run.coverage))
+    write_dat(run.coverage, run.cov_dir / "coverage.dat")
+    root = opts.root.resolve()
+    tb = run.tb_dir.resolve()
+    summ = run.coverage.summary(run.waivers)
+    manifest = Manifest(
+        top=design.top, root=relpath(root, tb),
+        rtl=[relpath(root / f, root) for f in design.files],
+        spec=relpath(run.spec.path, root) if run.spec else None,
+        parameters=dict(design.overrides), defines=dict(design.defines),
+        include_dirs=[relpath(i, root) for i in design.include_dirs],
+        props=props_file.name if props_file else None, model=run.generator, seed=opts.seed,
+        tests=list(manifest_tests),
+        expected={k: [v.hit, v.total] for k, v in summ.items()},
+    )
+    write_generated(tb / MANIFEST, harness.header("#", "testbench manifest", design,
+                                                  run.generator), render(manifest))
+
+
+__all__ = ["ClosureOptions", "ClosureRun", "RoundRecord", "run_closure", "__version__"]

@@ -1,0 +1,87 @@
+"""Rerun a committed testbench from its manifest and compare with what was recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dv.cov.datfile import read_dat
+from dv.cov.model import Coverage
+from dv.design.spec import parse_spec
+from dv.manifest import load
+from dv.sim.build import BuildConfig, build
+from dv.sim.run import SimResult, TestJob, run_tests
+
+
+@dataclass
+class RerunOutcome:
+    top: str
+    results: list[SimResult]
+    summary: dict[str, list[int]]
+    expected: dict[str, list[int]]
+    recorded_status: dict[str, str]
+    failed_tests: list[str] = field(default_factory=list)
+
+    @property
+    def status_changes(self) -> list[str]:
+        return [f"{r.job.name}: recorded {self.recorded_status.get(r.job.name)}, now {r.status}"
+                for r in self.results if self.recorded_status.get(r.job.name) != r.status]
+
+    @property
+    def matches_recorded(self) -> bool:
+        return not self.status_changes and self.summary == self.expected
+
+    def describe(self) -> str:
+        lines = [f"{self.top}: {len(self.results)} test(s), {len(self.failed_tests)} failed"]
+        for kind in sorted(set(self.summary) | set(self.expected)):
+            now, rec = self.summary.get(kind), self.expected.get(kind)
+            mark = "" if now == rec else "   <-- differs"
+            lines.append(f"  {kind:10s} now {now}  recorded {rec}{mark}")
+        lines += [f"  {c}" for c in self.status_changes]
+        for r in self.results:
+            if r.status != "passed":
+                lines.append(f"  {r.job.name}: {r.status} — {r.message[:300]}")
+        return "\n".join(lines)
+
+
+def rerun_testbench(tb_dir: Path, *, build_root: Path, parallel: int | None = None
+                    ) -> RerunOutcome:
+    from dv.loop import functional_coverage
+
+    tb_dir = tb_dir.resolve()
+    m = load(tb_dir)
+    root = m.root_dir(tb_dir)
+    sources = [str(root / f) for f in m.rtl] + ([str(tb_dir / m.props)] if m.props else [])
+    props_text = (tb_dir / m.props).read_text() if m.props else ""
+    cfg = BuildConfig(top=m.top, sources=sources, parameters=dict(m.parameters),
+                      defines=dict(m.defines), includes=[str(root / i) for i in m.include_dirs],
+                      timing="##" in props_text)
+    b = build(cfg, build_root)
+    jobs = [TestJob(name=t.name, module=t.module, testcase=t.name, seed=t.seed,
+                    python_path=(str(tb_dir),)) for t in m.tests]
+    results = run_tests(b, jobs, build_root / "runs" / m.top, parallel=parallel)
+    waivers = parse_spec(root / m.spec).waivers if m.spec else []
+    cov = Coverage()
+    design = _stub_design(m, root)
+    for r in results:
+        if r.coverage_file.is_file():
+            cov.merge(read_dat(r.coverage_file, root=root, test=r.job.name), test=r.job.name)
+        func = r.run_dir / "functional.json"
+        if func.is_file():
+            import json
+
+            cov.merge(functional_coverage(json.loads(func.read_text()), design, r.job.name))
+    summary = {k: [v.hit, v.total] for k, v in cov.summary(waivers).items()}
+    return RerunOutcome(
+        top=m.top, results=results, summary=summary, expected=m.expected,
+        recorded_status={t.name: t.status for t in m.tests},
+        failed_tests=[r.job.name for r in results if r.status != "passed"])
+
+
+def _stub_design(m, root: Path):
+    """Enough of a Design for naming functional points (file, top); lines come from the RTL."""
+    from dv.design.frontend import load_design
+
+    return load_design([root / f for f in m.rtl], top=m.top, defines=m.defines,
+                       include_dirs=[root / i for i in m.include_dirs],
+                       overrides=m.parameters, root=root)

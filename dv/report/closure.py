@@ -1,0 +1,113 @@
+"""``closure.json``, the one record of a closure run, and its Markdown rendering."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from dv import __version__
+
+if TYPE_CHECKING:
+    from dv.loop import ClosureRun
+
+KIND_ORDER = ("line", "branch", "expr", "toggle", "user", "fsm_state", "fsm_arc")
+
+
+def closure_record(run: ClosureRun) -> dict[str, Any]:
+    d = run.design
+    waivers = run.waivers
+    summ = run.coverage.summary(waivers)
+    total = run.coverage.total(waivers)
+    points = []
+    for p in sorted(run.coverage, key=lambda p: (p.file, p.line, p.kind, p.column, p.comment)):
+        w = run.coverage.waived(p, waivers)
+        entry = p.to_json()
+        entry["status"] = "hit" if p.hit and w is None else ("waived" if w else "open")
+        if w is not None:
+            entry["waiver"] = {"reason": w.reason, "spec_line": w.spec_line}
+            if p.hit:
+                entry["note"] = "waived as unreachable, yet hit: the waiver is wrong"
+        points.append(entry)
+    sim_secs = run.sim_wall
+    return {
+        "format": "dv-closure", "version": 1, "dv": __version__,
+        "status": run.status, "stop_reason": run.stop_reason,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(run.started)),
+        "design": {"top": d.top, "files": d.files, "parameters": {p.name: p.value for p in d.parameters},
+                   "overrides": d.overrides, "clocks": [c.name for c in d.clocks],
+                   "resets": [{"name": r.name, "active_low": r.active_low,
+                               "asynchronous": r.asynchronous} for r in d.resets]},
+        "spec": run.spec.path if run.spec else None,
+        "generator": run.generator,
+        "options": {"rounds": run.options.rounds, "goal": run.options.goal,
+                    "goal_kinds": list(run.options.goal_kinds), "seed": run.options.seed,
+                    "time_budget": run.options.time_budget},
+        "build": None if run.build is None else {
+            "key": run.build.key, "dir": str(run.build.build_dir), "cached": run.build.cached,
+            "seconds": round(run.build.seconds, 3)},
+        "seconds": {k: round(v, 3) for k, v in run.seconds.items()},
+        "simulation": {"cycles": run.sim_cycles, "wall_seconds": round(sim_secs, 3),
+                       "cycles_per_second": round(run.sim_cycles / sim_secs, 1) if sim_secs else 0},
+        "summary": {k: summ[k].to_json() for k in _ordered(summ)},
+        "total": total.to_json(),
+        "goal_met": run.goal_met(),
+        "rounds": [{"index": r.index, "generator": r.generator, "tests": r.tests,
+                    "new_points": r.new_points, "open_holes": r.open_holes,
+                    "summary": r.summary, "seconds": r.seconds, "notes": r.notes}
+                   for r in run.rounds],
+        "waivers": [{"file": w.file, "line": w.line, "kind": w.kind, "reason": w.reason,
+                     "spec_line": w.spec_line} for w in waivers],
+        "holes": [{"kind": h.point.kind, "file": h.point.file, "line": h.point.line,
+                   "comment": h.point.comment, "source": h.source,
+                   "conditions": list(h.conditions), "signals": list(h.signals),
+                   "waived": h.waiver is not None} for h in run.holes],
+        "points": points,
+    }
+
+
+def _ordered(summ: dict) -> list[str]:
+    return [k for k in KIND_ORDER if k in summ] + sorted(k for k in summ if k not in KIND_ORDER)
+
+
+def summary_markdown(rec: dict[str, Any]) -> str:
+    d = rec["design"]
+    lines = [f"# Coverage closure: `{d['top']}`", "",
+             f"- RTL: {', '.join(f'`{f}`' for f in d['files'])}",
+             f"- Spec: `{rec['spec']}`" if rec["spec"] else "- Spec: none",
+             f"- Generator: `{rec['generator']}`, seed {rec['options']['seed']}",
+             f"- Status: {rec['status']} — {rec['stop_reason']}",
+             f"- Goal: {rec['options']['goal']:g}% on {', '.join(rec['options']['goal_kinds'])}"
+             f" — {'met' if rec['goal_met'] else 'not met'}",
+             f"- Time: {rec['seconds'].get('total', 0):.1f} s (build {rec['seconds'].get('build', 0):.1f} s, "
+             f"simulation {rec['seconds'].get('simulation', 0):.1f} s, generation "
+             f"{rec['seconds'].get('generation', 0):.2f} s); "
+             f"{rec['simulation']['cycles']} cycles simulated", "",
+             "## Coverage", "", "| kind | hit | total | waived | % |", "|---|---:|---:|---:|---:|"]
+    for kind, s in rec["summary"].items():
+        lines.append(f"| {kind} | {s['hit']} | {s['total']} | {s['waived']} | {s['percent']:.1f} |")
+    t = rec["total"]
+    lines.append(f"| **total** | {t['hit']} | {t['total']} | {t['waived']} | {t['percent']:.1f} |")
+    lines += ["", "## Rounds", "", "| round | tests | failed | new points | open holes |",
+              "|---:|---:|---:|---:|---:|"]
+    for r in rec["rounds"]:
+        failed = sum(1 for t in r["tests"] if t["status"] != "passed")
+        lines.append(f"| {r['index']} | {len(r['tests'])} | {failed} | {r['new_points']} | "
+                     f"{r['open_holes']} |")
+    failures = [t for r in rec["rounds"] for t in r["tests"] if t["status"] != "passed"]
+    if failures:
+        lines += ["", "## Failing tests", ""]
+        for t in failures:
+            lines.append(f"- `{t['name']}` (seed {t['seed']}): {t['status']} — {t['message'][:300]}")
+    open_holes = [h for h in rec["holes"] if not h["waived"]]
+    lines += ["", f"## Open holes ({len(open_holes)})", ""]
+    for h in open_holes[:60]:
+        cond = " && ".join(h["conditions"])
+        lines.append(f"- `{h['file']}:{h['line']}` {h['kind']} `{h['comment']}` — "
+                     f"`{h['source']}`" + (f" when `{cond}`" if cond else ""))
+    if len(open_holes) > 60:
+        lines.append(f"- … and {len(open_holes) - 60} more (see closure.json)")
+    if rec["waivers"]:
+        lines += ["", "## Waived (unreachable by design)", ""]
+        for w in rec["waivers"]:
+            lines.append(f"- `{w['file']}:{w['line']}` {w['kind']}: {w['reason']}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,133 @@
+"""Build a Verilator model once per content hash, with coverage and assertions on."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from dv import __version__
+from dv.errors import InputError, ToolError
+from dv.files import write_atomic
+from dv.sim.process import run_logged
+from dv.sim.tools import VerilatorTool, find_verilator
+
+BUILD_STAMP = "dv-build.json"
+
+
+@dataclass
+class BuildConfig:
+    top: str
+    sources: list[str]
+    parameters: dict[str, str] = field(default_factory=dict)
+    defines: dict[str, str] = field(default_factory=dict)
+    includes: list[str] = field(default_factory=list)
+    coverage: bool = True
+    assertions: bool = True
+    timing: bool = False
+    waves: bool = False
+    extra_args: list[str] = field(default_factory=list)
+
+    def args(self) -> list[str]:
+        args = ["-Wno-fatal", "--x-assign", "unique", "--x-initial", "unique"]
+        if self.coverage:
+            args.append("--coverage")
+        if self.assertions:
+            args.append("--assert")
+        if self.timing:
+            args += ["--timing", "-CFLAGS", "-fcoroutines", "-CFLAGS", "-std=c++20"]
+        return args + list(self.extra_args)
+
+
+@dataclass
+class Build:
+    config: BuildConfig
+    build_dir: Path
+    key: str
+    seconds: float
+    cached: bool
+    log: Path
+
+    @property
+    def executable(self) -> Path:
+        return self.build_dir / self.config.top
+
+
+def build_key(cfg: BuildConfig, tool: VerilatorTool) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps({"cfg": asdict(cfg), "tool": tool.version, "dv": __version__},
+                        sort_keys=True).encode())
+    for src in cfg.sources:
+        h.update(src.encode() + b"\0")
+        try:
+            h.update(Path(src).read_bytes())
+        except OSError as exc:
+            raise InputError(f"cannot read source file {src}: {exc.strerror}.", file=src) from exc
+    for inc in cfg.includes:
+        for f in sorted(Path(inc).glob("*.sv*")) + sorted(Path(inc).glob("*.v*")):
+            h.update(str(f).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def build(cfg: BuildConfig, build_root: Path, *, timeout: float = 900.0) -> Build:
+    """Build (or reuse) the model for ``cfg`` under ``build_root``.
+
+    The model directory is named by the content hash of every input, so a changed RTL file,
+    parameter or flag gives a new build and an unchanged one is reused without calling
+    Verilator. Raises :class:`InputError` for errors in the user's sources (with file and
+    line) and :class:`ToolError` for tool failures, timeouts and C++ build errors.
+    """
+    tool = find_verilator()
+    key = build_key(cfg, tool)
+    build_dir = (build_root / f"{cfg.top}-{key[:16]}").resolve()
+    stamp = build_dir / BUILD_STAMP
+    log = build_dir / "build.log"
+    if stamp.is_file() and (build_dir / cfg.top).is_file():
+        info = json.loads(stamp.read_text())
+        return Build(cfg, build_dir, key, info.get("seconds", 0.0), True, log)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    job = {
+        "mode": "build", "top": cfg.top, "sources": [str(Path(s).resolve()) for s in cfg.sources],
+        "build_dir": str(build_dir), "build_args": cfg.args(), "parameters": cfg.parameters,
+        "defines": cfg.defines, "includes": [str(Path(i).resolve()) for i in cfg.includes],
+        "waves": cfg.waves,
+    }
+    job_file = build_dir / "build-job.json"
+    job_file.write_text(json.dumps(job, indent=1))
+    res = run_logged([sys.executable, "-m", "dv.sim.worker", str(job_file)], log=log,
+                     timeout=timeout, env=tool.env())
+    if res.timed_out:
+        raise ToolError(f"the Verilator build of {cfg.top} did not finish in {timeout:.0f} s.",
+                        hint=f"See {log}.")
+    if not res.ok or not (build_dir / cfg.top).is_file():
+        raise _build_error(log, cfg)
+    write_atomic(stamp, json.dumps({"key": key, "seconds": res.seconds, "tool": tool.version,
+                                     "config": asdict(cfg)}, indent=1))
+    return Build(cfg, build_dir, key, res.seconds, False, log)
+
+
+_VERILATOR_ERR = re.compile(
+    r"%Error(?:-(?P<code>[A-Z0-9_]+))?: (?P<file>[^:\s]+):(?P<line>\d+):(?:(?P<col>\d+):)? "
+    r"(?P<msg>.*)")
+
+
+def _build_error(log: Path, cfg: BuildConfig) -> Exception:
+    text = log.read_text(errors="replace") if log.is_file() else ""
+    sources = {str(Path(s).resolve()) for s in cfg.sources}
+    for line in text.splitlines():
+        m = _VERILATOR_ERR.search(line)
+        if m:
+            file = m.group("file")
+            msg = m.group("msg").strip()
+            code = f" [{m.group('code')}]" if m.group("code") else ""
+            err_cls = InputError if str(Path(file).resolve()) in sources else ToolError
+            return err_cls(f"Verilator rejected the design{code}: {msg}", file=file,
+                           line=int(m.group("line")),
+                           column=int(m.group("col")) if m.group("col") else None,
+                           hint=f"The full build log is {log}.")
+    tail = "\n".join(text.splitlines()[-15:])
+    return ToolError(f"the Verilator/C++ build of {cfg.top} failed. Last lines of the log:\n{tail}",
+                     hint=f"The full build log is {log}.")
