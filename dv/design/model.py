@@ -110,6 +110,8 @@ class Statement:
     conditions: tuple[str, ...] = ()
     signals: tuple[str, ...] = ()  # signals named in the conditions
     process: str = ""  # "always_ff @(posedge clk ...)" / "assign" / ... (first line of the process)
+    module: str = ""  # the module (definition name) whose body holds the statement
+    implicit: bool = False  # the missing ``else`` of an ``if``: no text of its own, at the if line
 
 
 @dataclass
@@ -126,14 +128,21 @@ class SourceMap:
         return src[line - 1].strip()
 
     def at(self, file: str, line: int) -> Statement | None:
-        """The innermost statement that covers ``line`` of ``file``."""
+        """The innermost statement that covers ``line`` of ``file`` (implicit ``else`` arms are
+        skipped: they cover nothing, see :meth:`starting_at`)."""
         best: Statement | None = None
         for st in self.statements:
-            if st.file != file or not st.line <= line <= st.end_line:
+            if st.implicit or st.file != file or not st.line <= line <= st.end_line:
                 continue
             if best is None or (st.end_line - st.line) <= (best.end_line - best.line):
                 best = st
         return best
+
+    def starting_at(self, file: str, line: int, kind: str | None = None) -> list[Statement]:
+        """Every statement (implicit ``else`` arms included) that starts on ``line`` of ``file``,
+        optionally only those of one ``kind`` (e.g. ``"else"`` for a branch point)."""
+        return [st for st in self.statements if st.file == file and st.line == line
+                and (kind is None or st.kind == kind)]
 
 
 @dataclass
@@ -166,6 +175,12 @@ class Design:
     @property
     def reset(self) -> Reset | None:
         return self.resets[0] if self.resets else None
+
+    def register(self, name: str) -> Register | None:
+        return next((r for r in self.registers if r.name == name), None)
+
+    def fsm(self, state_var: str) -> Fsm | None:
+        return next((f for f in self.fsms if f.state_var == state_var), None)
 
     def param_value(self, name: str) -> int | str | None:
         p = next((p for p in self.parameters if p.name == name), None)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from dv.design.model import Design
 from dv.design.spec import Spec
@@ -146,10 +146,11 @@ _ROW = re.compile(r"([A-Za-z_]\w*)==(\d+)")
 
 
 def parse_literal(text: str, design: Design | None = None) -> int | None:
-    text = text.strip().replace("_", "")
-    if design is not None and re.fullmatch(r"[A-Za-z_]\w*", text):
-        val = design.param_value(text)
+    text = text.strip()
+    if re.fullmatch(r"[A-Za-z_]\w*", text):
+        val = design.param_value(text) if design is not None else None
         return val if isinstance(val, int) else None
+    text = text.replace("_", "")
     m = _LITERAL.match(text)
     if not m:
         return None
@@ -199,6 +200,3 @@ def hole_constraints(hole, design: Design) -> dict[str, int]:
                 want.setdefault(m.group(2), 0 if m.group(1) else 1)
     return want
 
-
-def constraint_summary(holes) -> Counter:
-    return Counter(h.point.kind for h in holes)

@@ -19,6 +19,7 @@ from dv.sim.tools import find_verilator
 
 @dataclass(frozen=True)
 class TestJob:
+    __test__ = False  # not a pytest test class
     name: str  # unique run name (also the run directory name)
     module: str  # python module holding the cocotb/pyuvm tests
     testcase: str | None  # one test in the module, or None for all of them

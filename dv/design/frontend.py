@@ -1,0 +1,314 @@
+"""Read RTL with pyslang and build the :class:`~dv.design.model.Design` every later stage reads.
+
+pyslang parses and elaborates the whole hierarchy below the top (parameters resolved, ``-G``
+style overrides applied, widths recomputed). From the top module's elaborated body we take the
+ports, parameters and signals; :mod:`dv.design.infer` finds clocks, resets, registers and FSMs;
+:mod:`dv.design.sourcemap` records every statement with its guarding conditions.
+
+Every problem the user can fix becomes an :class:`~dv.errors.InputError` naming file, line and
+column, with slang's own message: a missing file, a syntax error, an elaboration error, an unknown
+or ambiguous top, an override of a parameter that does not exist or is a localparam, and a design
+in which no clocked process was found. Warnings are ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pyslang
+from pyslang import ast, parsing
+from pyslang import syntax as sx
+
+from dv.design import infer
+from dv.design.model import Design, Parameter, Port, Signal
+from dv.design.paths import relative_path
+from dv.design.sourcemap import SourceMapBuilder, SourceText
+from dv.errors import InputError
+
+_DIRECTIONS = {
+    ast.ArgumentDirection.In: "input",
+    ast.ArgumentDirection.Out: "output",
+    ast.ArgumentDirection.InOut: "inout",
+    ast.ArgumentDirection.Ref: "inout",
+}
+
+
+def load_design(
+    files: Sequence[str | Path], *, top: str | None = None,
+    defines: Mapping[str, str] | None = None, include_dirs: Sequence[str | Path] = (),
+    overrides: Mapping[str, str] | None = None, root: Path | None = None,
+) -> Design:
+    """Parse and elaborate ``files`` and describe the ``top`` module.
+
+    ``defines`` are ``+define+`` macros (an empty value defines the name alone), ``overrides``
+    are ``-G`` parameter overrides of the top (``{"DEPTH": "16"}``, values are SV expressions).
+    File names in the result are relative POSIX paths to ``root`` (default: the current
+    directory) when the file lies under it, else absolute. Raises :class:`InputError`.
+    """
+    root = Path(root) if root is not None else Path.cwd()
+    defines = dict(defines or {})
+    overrides = {str(k): str(v) for k, v in (overrides or {}).items()}
+    paths = _check_files(files, root)
+    loader = _Loader(paths, root, defines, [str(d) for d in include_dirs])
+    tree = loader.parse()
+    top_name = loader.pick_top(tree, top)
+    comp = loader.elaborate(tree, top_name, overrides)
+    inst = next(i for i in comp.getRoot().topInstances if i.name == top_name)
+    design = _describe(inst.body, loader.text, paths, root)
+    design.defines = defines
+    design.include_dirs = [relative_path(d, root) for d in include_dirs]
+    design.overrides = overrides
+    return design
+
+
+def design_to_json(design: Design) -> dict[str, Any]:
+    """A JSON-serialisable view of ``design`` (``asdict`` plus the derived facts a reader wants:
+    each reset's asserted value and each FSM's legal values)."""
+    data = asdict(design)
+    for r, d in zip(design.resets, data["resets"], strict=True):
+        d["asserted_value"] = r.asserted_value
+    for f, d in zip(design.fsms, data["fsms"], strict=True):
+        d["legal_values"] = list(f.legal_values)
+    return data
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def _check_files(files: Sequence[str | Path], root: Path) -> list[str]:
+    if not files:
+        raise InputError("no RTL files were given.",
+                         hint="Pass one or more SystemVerilog files, e.g. 'dv inspect fifo.sv'.")
+    out: list[str] = []
+    for f in files:
+        p = Path(f)
+        if not p.is_absolute() and not p.exists() and (root / p).exists():
+            p = root / p
+        if not p.is_file():
+            what = "is a directory, not a file" if p.is_dir() else "does not exist"
+            raise InputError(
+                f"the RTL file {f} {what}.", file=str(f),
+                hint=f"Check the path (relative paths are read from {os.getcwd()}).",
+            )
+        out.append(str(p))
+    return out
+
+
+class _Loader:
+    def __init__(self, paths: list[str], root: Path, defines: dict[str, str],
+                 include_dirs: list[str]) -> None:
+        self.paths = paths
+        self.root = root
+        self.sm = pyslang.SourceManager()
+        self.text = SourceText(self.sm, root)
+        self.pp = parsing.PreprocessorOptions()
+        self.pp.predefines = [f"{k}={v}" if v != "" else k for k, v in defines.items()]
+        self.pp.additionalIncludePaths = include_dirs
+        self.engine = pyslang.DiagnosticEngine(self.sm)
+
+    def _bag(self, top: str | None = None, overrides: Sequence[str] = ()) -> pyslang.Bag:
+        co = ast.CompilationOptions()
+        if top is not None:
+            co.topModules = {top}
+        co.paramOverrides = list(overrides)
+        return pyslang.Bag([self.pp, co])
+
+    def _compile(self, tree: sx.SyntaxTree, top: str | None = None,
+                 overrides: Sequence[str] = ()) -> ast.Compilation:
+        comp = ast.Compilation(self._bag(top, overrides))
+        comp.addSyntaxTree(tree)
+        return comp
+
+    def parse(self) -> sx.SyntaxTree:
+        tree = sx.SyntaxTree.fromFiles(self.paths, self.sm, self._bag())
+        self._raise_errors(tree.diagnostics)
+        return tree
+
+    def pick_top(self, tree: sx.SyntaxTree, top: str | None) -> str:
+        comp = self._compile(tree)
+        modules = sorted({d.name for d in comp.getDefinitions()
+                          if isinstance(d, ast.DefinitionSymbol)
+                          and d.definitionKind == ast.DefinitionKind.Module})
+        if top is not None:
+            if top not in modules:
+                raise InputError(
+                    f"there is no module named {top!r} in the RTL; the modules found are: "
+                    f"{', '.join(modules) or 'none'}.",
+                    hint="Pass --top with one of these names.",
+                )
+            return top
+        instances = list(comp.getRoot().topInstances)
+        tops = [i.name for i in instances]
+        if len(tops) == 1:
+            return tops[0]
+        if not tops:
+            raise InputError(
+                "the RTL holds no module that could be the top (modules found: "
+                f"{', '.join(modules) or 'none'}).",
+                hint="Pass the files that define the design, and --top to name its top module.",
+            )
+        file, line, column = self.text.position(instances[1].location)
+        raise InputError(
+            f"the RTL has {len(tops)} top-level modules (modules no other module instantiates): "
+            f"{', '.join(tops)}; dv cannot tell which one is the design.",
+            file=file, line=line, column=column,
+            hint=f"Pass --top to name it, e.g. --top {tops[0]}.",
+        )
+
+    def elaborate(self, tree: sx.SyntaxTree, top: str,
+                  overrides: dict[str, str]) -> ast.Compilation:
+        comp = self._compile(tree, top)
+        if overrides:
+            inst = next(i for i in comp.getRoot().topInstances if i.name == top)
+            self._check_overrides(inst.body, overrides)
+            comp = self._compile(tree, top, [f"{k}={v}" for k, v in overrides.items()])
+        diags = comp.getAllDiagnostics()
+        self._raise_errors(diags, overrides=overrides)
+        return comp
+
+    def _check_overrides(self, body: ast.InstanceBodySymbol, overrides: dict[str, str]) -> None:
+        params = {p.name: p for p in body
+                  if isinstance(p, ast.ParameterSymbol | ast.TypeParameterSymbol)}
+        settable = [n for n, p in params.items() if not p.isLocalParam]
+        file, line, column = self.text.position(body.parentInstance.location) \
+            if body.parentInstance is not None else (None, None, None)
+        for name in overrides:
+            p = params.get(name)
+            if p is None:
+                raise InputError(
+                    f"the override {name}={overrides[name]} names no parameter of module "
+                    f"{body.definition.name!r}; its parameters are: "
+                    f"{', '.join(settable) or 'none'}.",
+                    file=file, line=line, column=column,
+                    hint="Check the spelling of the -G/--param name (names are case-sensitive).",
+                )
+            if p.isLocalParam:
+                pf, pl, pc = self.text.position(p.location)
+                raise InputError(
+                    f"the override {name}={overrides[name]} names a localparam of module "
+                    f"{body.definition.name!r}, which cannot be overridden.",
+                    file=pf, line=pl, column=pc,
+                    hint="Override one of the parameters it is computed from instead: "
+                    f"{', '.join(settable) or 'none'}.",
+                )
+
+    def _raise_errors(self, diags: pyslang.Diagnostics,
+                      overrides: Mapping[str, str] | None = None) -> None:
+        """Raise the first error among ``diags`` (warnings are ignored)."""
+        errors = [d for d in diags if d.isError()]
+        if not errors:
+            return
+        first = errors[0]
+        message = self.engine.formatMessage(first)
+        if not message.endswith((".", "?", "!")):
+            message += "."
+        hint = _HINTS.get(first.code.getSubsystem(), _ELAB_HINT)
+        loc = first.location
+        file: str | None = None
+        line: int | None = None
+        column: int | None = None
+        if loc.buffer.id != 0 and self.sm.getFileName(loc) not in ("", "<command-line>"):
+            file, line, column = self.text.position(loc)
+        elif overrides:
+            given = ", ".join(f"{k}={v}" for k, v in overrides.items())
+            hint = (f"This comes from the parameter overrides ({given}): each value must be a "
+                    "constant SystemVerilog expression, e.g. -G DEPTH=16.")
+        more = len(errors) - 1
+        if more:
+            hint += f" ({more} more error{'s' if more > 1 else ''} after this one.)"
+        raise InputError(message, file=file, line=line, column=column, hint=hint)
+
+
+_SYNTAX_HINT = ("This is a syntax error: fix the source at this point (dv reads SystemVerilog "
+                "IEEE 1800-2017 with slang).")
+_PREPROC_HINT = ("The preprocessor stopped here: check the include directories (-I) and the "
+                 "macro definitions (-D) passed to dv.")
+_ELAB_HINT = ("The design does not elaborate: fix it so that a simulator would accept it "
+              "(dv elaborates with slang, IEEE 1800-2017).")
+_HINTS = {
+    pyslang.DiagSubsystem.Lexer: _SYNTAX_HINT,
+    pyslang.DiagSubsystem.Numeric: _SYNTAX_HINT,
+    pyslang.DiagSubsystem.Parser: _SYNTAX_HINT,
+    pyslang.DiagSubsystem.Preprocessor: _PREPROC_HINT,
+}
+
+
+# -- describing the top ----------------------------------------------------------------------
+
+
+def _value(p: ast.Symbol) -> int | str:
+    if isinstance(p, ast.TypeParameterSymbol):
+        return str(p.targetType.type)
+    value = p.value.value
+    if isinstance(value, pyslang.SVInt):
+        return str(value) if value.hasUnknown else int(value)
+    if isinstance(value, str):
+        return value
+    return str(p.value)
+
+
+def _describe(body: ast.InstanceBodySymbol, text: SourceText, paths: list[str],
+              root: Path) -> Design:
+    def line(sym: ast.Symbol) -> int:
+        return text.position(sym.location)[1]
+
+    design = Design(top=body.definition.name, files=[relative_path(p, root) for p in paths])
+    variables: dict[str, ast.Symbol] = {}
+    decls: list[ast.Symbol] = []
+    for m in body:
+        if isinstance(m, ast.ParameterSymbol | ast.TypeParameterSymbol):
+            design.parameters.append(
+                Parameter(m.name, _value(m), overridable=not m.isLocalParam, line=line(m)))
+        elif isinstance(m, ast.PortSymbol):
+            design.ports.append(Port(m.name, _DIRECTIONS[m.direction], m.type.bitWidth,
+                                     signed=m.type.isSigned, line=line(m)))
+        elif isinstance(m, ast.VariableSymbol | ast.NetSymbol) and m.kind in (
+                ast.SymbolKind.Variable, ast.SymbolKind.Net):
+            decls.append(m)
+            if m.kind == ast.SymbolKind.Variable:
+                variables[m.name] = m
+    line_of = {m.name: line(m) for m in decls}
+    for p in design.ports:
+        line_of.setdefault(p.name, p.line)
+
+    ports = infer.input_port_widths(body)
+    infos = [infer.analyse_process(p, ports) for p in infer.processes(body)]
+    design.clocks, design.resets = infer.timing(body, infos)
+    if not design.clocks:
+        file, ln, col = text.position(body.parentInstance.location)
+        raise InputError(
+            f"no clock found in module {design.top!r}: dv looks for a clocked process, "
+            "'always_ff @(posedge clk ...)' or 'always @(posedge clk ...)' (negedge too), in the "
+            "module and in the submodules it instantiates, and found none.",
+            file=file, line=ln, column=col,
+            hint="dv verifies synchronous designs: check --top names the clocked module.",
+        )
+    design.registers = infer.registers(infos, line_of)
+    registered = {r.name for r in design.registers}
+    port_names = {p.name for p in design.ports}
+    seen: set[str] = set()
+    for m in decls:
+        if m.name in seen:
+            continue
+        seen.add(m.name)
+        width, depth = infer.unpacked_shape(m.type)
+        if m.name in port_names:
+            kind = "port"
+        elif m.type.isUnpackedArray:
+            kind = "memory"
+        elif m.name in registered:
+            kind = "reg"
+        else:
+            kind = "wire"
+        design.signals.append(Signal(m.name, width, kind, line=line_of[m.name], depth=depth,
+                                     signed=m.type.isSigned))
+    design.fsms = infer.fsms(infos, variables, line_of)
+
+    builder = SourceMapBuilder(text)
+    builder.add_body(body)
+    design.source_map = builder.source_map(design.files)
+    return design
