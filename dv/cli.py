@@ -154,7 +154,7 @@ def _progress(kind: str, data: object) -> None:
     elif kind == "round":
         r = data
         figs = "  ".join(f"{k} {v['percent']:.1f}%" for k, v in r.summary.items()
-                         if k in ("line", "branch", "expr", "toggle", "user"))
+                         if v["total"] > 0)
         console.print(f"  round {r.index}: {figs}  (+{r.new_points} points, "
                       f"{r.open_holes} open)")
 
@@ -162,6 +162,8 @@ def _progress(kind: str, data: object) -> None:
 def _print_summary(run) -> None:
     t = Table("kind", "hit", "total", "waived", "%", title=f"Coverage of {run.design.top}")
     for kind, s in run.coverage.summary(run.waivers).items():
+        if s.total == 0 and s.waived == 0:
+            continue
         t.add_row(kind, str(s.hit), str(s.total), str(s.waived), f"{s.percent:.1f}")
     tot = run.coverage.total(run.waivers)
     t.add_row("total", str(tot.hit), str(tot.total), str(tot.waived), f"{tot.percent:.1f}",

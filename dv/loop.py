@@ -74,7 +74,7 @@ class ClosureRun:
     seconds: dict[str, float] = field(default_factory=lambda: {
         "build": 0.0, "simulation": 0.0, "generation": 0.0, "total": 0.0})
     sim_cycles: int = 0
-    sim_wall: float = 0.0
+    sim_wall: float = 0.0  # seconds inside the tests (cocotb's count), without process start-up
     tb_dir: Path = Path(".")
     cov_dir: Path = Path(".")
     status: str = "running"  # running | done | interrupted | error
@@ -235,7 +235,7 @@ def _run_round(run: ClosureRun, bundle: Bundle, all_tests: list[TestPlan],
                                            bundle.round))
         cycles = int(res.sim_time_ns // period)
         run.sim_cycles += cycles
-        run.sim_wall += res.seconds
+        run.sim_wall += sum(t.seconds for t in res.tests)
         for cov in _coverage_of(res, run):
             run.coverage.merge(cov, test=plan.name)
     after = sum(1 for p in run.coverage if p.hit)
@@ -252,6 +252,7 @@ def _test_entry(plan: TestPlan, res: SimResult, rnd: int) -> dict:
         "name": plan.name, "round": rnd, "purpose": plan.purpose, "status": res.status,
         "seed": res.job.seed, "seconds": round(res.seconds, 3),
         "sim_time_ns": res.sim_time_ns, "message": res.message,
+        "test_seconds": round(sum(t.seconds for t in res.tests), 3),
         "log": str(res.log), "cycles": sum(s.get("cycles", 0) for s in plan.plan["segments"]),
     }
 

@@ -31,6 +31,7 @@ class Hole:
     conditions: tuple[str, ...]  # guarding conditions (SV expressions, outermost first)
     signals: tuple[str, ...]  # signals involved
     waiver: Waiver | None = None
+    statement: Statement | None = None  # the SourceMap statement the conditions came from
 
     @property
     def file(self) -> str:
@@ -125,43 +126,83 @@ def names_in_expr(row: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_IDENT.findall(expr)))
 
 
-def _statement_for(point: CoverPoint, source_map: SourceMap) -> Statement | None:
-    """The statement whose conditions describe how to reach ``point``.
+# Verilator point (kind, comment) -> the SourceMap statement kinds that model that arm
+_ARMS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("branch", "if"): ("if",),
+    ("branch", "else"): ("else",),
+    ("line", "case"): ("case_item", "default"),
+    ("branch", "case"): ("case_item", "default"),
+}
+_HEADERS = frozenset(("if", "else", "case", "case_item", "default"))
 
-    For a line or branch point with a span (the lines of the arm), Verilator's own line is the
-    ``if``/``case`` header, whose statement carries only the outer conditions; the statements on
-    the span's other lines sit inside the arm and carry the arm's condition too.  So among the
-    span lines we take the statement with the most conditions (ties: the first line).
+_StatementIndex = dict[tuple[str, int], list[Statement]]
+
+
+def _index_statements(source_map: SourceMap) -> _StatementIndex:
+    index: _StatementIndex = {}
+    for st in source_map.statements:
+        index.setdefault((st.file, st.line), []).append(st)
+    return index
+
+
+def _statement_for(point: CoverPoint, source_map: SourceMap,
+                   starts: _StatementIndex) -> tuple[Statement | None, tuple[str, ...]]:
+    """The statement that describes how to reach ``point``, and the conditions to use.
+
+    1. A branch arm (``if``/``else``) or case item: the SourceMap statement of that arm kind
+       starting on the point's line (an ``if`` arm, an implicit ``else``) or else on one of its
+       span lines (an explicit ``else``, which Verilator reports on the ``if`` line but whose
+       span starts at the ``else`` keyword).
+    2. A point whose span reaches other lines: the first statement inside the span that is not
+       itself an arm header: statements inside an arm carry the arm's condition.
+    3. An expression row on a line where statements start: the outermost of them (an ``if``
+       header rather than its then-block).  The SourceMap's ``if`` statement is its then-arm and
+       carries its own condition, which is dropped: the condition is evaluated before the arm.
+    4. Otherwise the innermost statement covering the point's line (``SourceMap.at``).
     """
-    lines = [n for n in point.span_lines() if n != point.line] if point.span else []
-    best: Statement | None = None
-    for n in lines:
-        st = source_map.at(point.file, n)
-        if st is not None and (best is None or len(st.conditions) > len(best.conditions)):
-            best = st
-    if best is not None:
-        return best
-    return source_map.at(point.file, point.line)
+    file, line = point.file, point.line
+    others = [n for n in point.span_lines() if n != line]
+    wanted = _ARMS.get((point.kind, point.comment))
+    if wanted:
+        for n in (line, *others):
+            for st in starts.get((file, n), ()):
+                if st.kind in wanted:
+                    return st, tuple(st.conditions)
+    for n in others:
+        st = source_map.at(file, n)
+        if st is not None and st.kind not in _HEADERS:
+            return st, tuple(st.conditions)
+    if point.kind == "expr":
+        here = [st for st in starts.get((file, line), ()) if not getattr(st, "implicit", False)]
+        if here:
+            st = min(here, key=lambda s: len(s.conditions) - (s.kind == "if"))
+            conditions = tuple(st.conditions)
+            if st.kind == "if" and conditions:
+                conditions = conditions[:-1]
+            return st, conditions
+    st = source_map.at(file, line)
+    return st, (tuple(st.conditions) if st is not None else ())
 
 
-def _hole(point: CoverPoint, source_map: SourceMap | None, waiver: Waiver | None) -> Hole:
+def _hole(point: CoverPoint, source_map: SourceMap | None, starts: _StatementIndex,
+          waiver: Waiver | None) -> Hole:
     source = ""
+    statement: Statement | None = None
     conditions: tuple[str, ...] = ()
     signals: list[str] = []
     if source_map is not None:
         source = source_map.text(point.file, point.line)
         # a toggle point sits on the declaration: statements there say nothing about it
         if point.kind != "toggle":
-            st = _statement_for(point, source_map)
-            if st is not None:
-                conditions = tuple(st.conditions)
-                signals.extend(st.signals)
+            statement, conditions = _statement_for(point, source_map, starts)
+            if statement is not None:
+                signals.extend(statement.signals)
     if point.kind == "toggle":
         signals.append(signal_of_toggle(point.comment)[0])
     elif point.kind == "expr":
         signals.extend(names_in_expr(point.comment))
     return Hole(point, source, conditions, tuple(dict.fromkeys(s for s in signals if s)),
-                waiver)
+                waiver, statement)
 
 
 def _sort_key(point: CoverPoint) -> tuple[str, int, int, str, int, str, str]:
@@ -175,8 +216,9 @@ def find_holes(cov: Coverage, source_map: SourceMap | None = None,
     order), column, comment.  Waived points are included with ``waiver`` set; filter them out
     with ``[h for h in holes if h.waiver is None]`` when only actionable holes are wanted."""
     index = waiver_index(waivers)
+    starts = _index_statements(source_map) if source_map is not None else {}
     unhit = sorted((p for p in cov.points.values() if p.count <= 0), key=_sort_key)
-    return [_hole(p, source_map, index.match(p)) for p in unhit]
+    return [_hole(p, source_map, starts, index.match(p)) for p in unhit]
 
 
 def group_holes(holes: Iterable[Hole]) -> dict[tuple[str, int], list[Hole]]:
@@ -185,8 +227,9 @@ def group_holes(holes: Iterable[Hole]) -> dict[tuple[str, int], list[Hole]]:
 
     One source line is the natural unit: Verilator puts every toggle bit of a signal on the
     signal's declaration line, and every branch arm / expression row of a statement on the
-    statement's line, so a group is "one thing to look at".  Render a group with
-    :func:`describe_group`, which compresses toggle bits into ranges.
+    statement's line, so a group is "one thing to look at".  Points of several instances of a
+    module (different ``hier``) share their lines and so land in the same group.  Render a
+    group with :func:`describe_group`, which compresses toggle bits into ranges.
     """
     groups: dict[tuple[str, int], list[Hole]] = {}
     for h in holes:
