@@ -1,3 +1,3 @@
-"""dv: design verification engine for SystemVerilog (testbench generation, coverage closure, proofs)."""
+"""dv: design verification for SystemVerilog (testbenches, coverage closure, proofs)."""
 
 __version__ = "0.1.0"

@@ -133,7 +133,8 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
             _write_results(run, manifest_tests, props_file)
             note("round", record)
             if run.goal_met():
-                run.stop_reason = f"goal reached ({options.goal:g}% on {', '.join(options.goal_kinds)})"
+                kinds = ", ".join(options.goal_kinds)
+                run.stop_reason = f"goal reached ({options.goal:g}% on {kinds})"
                 break
             if rnd + 1 >= options.rounds:
                 run.stop_reason = f"round budget used ({options.rounds} rounds)"

@@ -23,6 +23,7 @@ are not split into arms.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,28 +157,46 @@ def signals_in(expr: ast.Expression | None) -> list[str]:
     return out
 
 
+_NAME = r"[A-Za-z_$][\w$]*(?:::[A-Za-z_$][\w$]*)*"
+_NUMBER = r"(?:\d[\d_]*)?'[sS]?[bBoOdDhH][0-9a-fA-FxXzZ?_]+|\d[\d_]*|'[01xXzZ]"
+_PLAIN = re.compile(rf"(?:{_NUMBER}|{_NAME}(?:\.{_NAME})*)")
+
+
 def _is_atom(text: str) -> bool:
-    """True when ``text`` needs no parentheses as an operand of ``==``."""
-    if text.replace("_", "a").replace("$", "a").replace("'", "a").replace(".", "a").isalnum():
+    """True when ``text`` needs no parentheses as an operand of ``==``: a name, a number, a
+    bracketed or braced expression, or a name followed by selects (``a[3]``, ``m[i][j]``)."""
+    if _PLAIN.fullmatch(text):
         return True
     if text[:1] in "({" and _closes_at_end(text):
         return True
-    head = text.split("[", 1)[0]
-    return bool(head) and head.replace("_", "a").isalnum() and text.endswith("]") and \
-        _closes_at_end(text[len(head):])
+    m = _PLAIN.match(text)
+    if m is None or not text.endswith("]") or text[m.end():m.end() + 1] != "[":
+        return False
+    rest = text[m.end():]
+    while rest:
+        if rest[0] != "[" or not _closes_at_end(rest[:_close_index(rest) + 1]):
+            return False
+        rest = rest[_close_index(rest) + 1:]
+    return True
 
 
-def _closes_at_end(text: str) -> bool:
-    """True when the bracket opened by the first character closes at the last one."""
+def _close_index(text: str) -> int:
+    """Index of the bracket that closes the one opening ``text``."""
     depth = 0
     for i, ch in enumerate(text):
         if ch in "([{":
             depth += 1
         elif ch in ")]}":
             depth -= 1
-            if depth == 0 and i != len(text) - 1:
-                return False
-    return depth == 0
+            if depth == 0:
+                return i
+    return len(text) - 1
+
+
+def _closes_at_end(text: str) -> bool:
+    """True when the bracket opened by the first character closes at the last one."""
+    return bool(text) and _close_index(text) == len(text) - 1 and text.count("(") + \
+        text.count("[") + text.count("{") == text.count(")") + text.count("]") + text.count("}")
 
 
 def paren(text: str) -> str:

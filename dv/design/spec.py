@@ -75,8 +75,10 @@ class Spec:
         return "\n\n".join(f"{'#' * s.level} {s.heading}\n{s.text}".strip() for s in self.sections)
 
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_FENCE = re.compile(r"^(`{3,}|~{3,})\s*([\w+-]*)\s*$")
+# ATX heading; a closing run of '#' counts only after a space ("## C#" is the heading "C#").
+_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+# Opening fence: the tag is the first word of the info string ("```sva title" is tagged sva).
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([\w+-]*)[^`]*$")
 _PROP_KIND = re.compile(r"^\s*(?:(\w+)\s*:\s*)?(assert|assume|cover)\b")
 
 
@@ -108,8 +110,9 @@ def parse_spec_text(text: str, path: str = "<spec>") -> Spec:
         fence = _FENCE.match(raw)
         if fence:
             marker, tag = fence.group(1), fence.group(2).lower()
+            closing = re.compile(rf"^ {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}[ \t]*$")
             j = i + 1
-            while j < len(lines) and not lines[j].strip().startswith(marker):
+            while j < len(lines) and not closing.match(lines[j]):
                 j += 1
             if j >= len(lines):
                 raise InputError(
@@ -127,7 +130,7 @@ def parse_spec_text(text: str, path: str = "<spec>") -> Spec:
         m = _HEADING.match(raw)
         if m:
             close_section()
-            heading, level, start, body = m.group(2), len(m.group(1)), i + 1, []
+            heading, level, start, body = m.group(2) or "", len(m.group(1)), i + 1, []
             if not spec.title and level == 1:
                 spec.title = heading
         else:
@@ -138,29 +141,82 @@ def parse_spec_text(text: str, path: str = "<spec>") -> Spec:
 
 
 def _parse_sva(block: list[str], first_line: int, path: str) -> list[SvaProperty]:
+    """Split an sva block into ``;``-terminated statements.
+
+    A ``;`` ends a statement only outside parentheses, strings and comments, so a statement may
+    span lines and several may share one line; ``//`` and ``/* */`` comments are dropped.
+    """
     props: list[SvaProperty] = []
-    buf: list[str] = []
+    words: list[str] = []  # the statement so far, one stripped piece per source line
+    piece: list[str] = []
     start = first_line
     depth = 0
+    in_comment = False
+
+    def flush_piece() -> None:
+        text = "".join(piece).strip()
+        if text:
+            words.append(text)
+        piece.clear()
+
+    def finish() -> None:
+        stmt = " ".join(words)
+        words.clear()
+        m = _PROP_KIND.match(stmt)
+        if not m:
+            raise InputError(
+                "an sva block may hold only assert/assume/cover statements; this one starts "
+                f"with {stmt.split()[0]!r}.", file=path, line=start,
+                hint="Write e.g. 'name: assert property (@(posedge clk) a |-> b);'.",
+            )
+        props.append(SvaProperty(text=stmt, line=start, label=m.group(1), kind=m.group(2)))
+
     for offset, raw in enumerate(block):
-        line = raw.split("//", 1)[0]
-        if not buf and not line.strip():
-            continue
-        if not buf:
-            start = first_line + offset
-        buf.append(line.rstrip())
-        depth += line.count("(") - line.count(")")
-        if depth == 0 and line.rstrip().endswith(";"):
-            stmt = " ".join(s.strip() for s in buf).strip()
-            m = _PROP_KIND.match(stmt)
-            if not m:
-                raise InputError(
-                    "an sva block may hold only assert/assume/cover statements; this one starts "
-                    f"with {stmt.split()[0]!r}.", file=path, line=start,
-                )
-            props.append(SvaProperty(text=stmt, line=start, label=m.group(1), kind=m.group(2)))
-            buf = []
-    if buf:
+        lineno = first_line + offset
+        i = 0
+        in_string = False
+        while i < len(raw):
+            ch = raw[i]
+            if in_comment:
+                if raw.startswith("*/", i):
+                    in_comment = False
+                    i += 2
+                else:
+                    i += 1
+                continue
+            if in_string:
+                piece.append(ch)
+                if ch == "\\" and i + 1 < len(raw):
+                    piece.append(raw[i + 1])
+                    i += 2
+                    continue
+                in_string = ch != '"'
+                i += 1
+                continue
+            if raw.startswith("//", i):
+                break
+            if raw.startswith("/*", i):
+                in_comment = True
+                i += 2
+                continue
+            if not words and not "".join(piece).strip() and not ch.isspace():
+                start = lineno  # first character of a new statement
+            piece.append(ch)
+            if ch == '"':
+                in_string = True
+            elif ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+                if depth < 0:
+                    raise InputError("this ')' closes a parenthesis that was never opened.",
+                                     file=path, line=lineno, hint="Balance the parentheses.")
+            elif ch == ";" and depth == 0:
+                flush_piece()
+                finish()
+            i += 1
+        flush_piece()
+    if words:
         raise InputError(
             "this sva statement is not terminated with ';' (or its parentheses do not balance).",
             file=path, line=start,
@@ -186,6 +242,15 @@ def _parse_waivers(block: list[str], first_line: int, path: str) -> list[Waiver]
                 + ", ".join(WAIVER_KINDS) + " (toggle:<signal> for one signal), e.g. "
                 "'alu.sv:42 branch the case is fully decoded'.",
             )
+        if m.group("target") is not None and m.group("kind") != "toggle":
+            raise InputError(
+                f"only a toggle waiver may name a signal; this one is {m.group('kind')}:"
+                f"{m.group('target')}.", file=path, line=first_line + offset,
+                hint="Write 'toggle:<signal>' or drop the ':<signal>' part.",
+            )
+        if int(m.group("line")) < 1:
+            raise InputError("a waiver's line number starts at 1.", file=path,
+                             line=first_line + offset)
         waivers.append(Waiver(file=m.group("file"), line=int(m.group("line")), kind=m.group("kind"),
                               reason=m.group("reason").strip(), target=m.group("target"),
                               spec_line=first_line + offset))

@@ -139,7 +139,8 @@ def _with_resets(segs: list[dict]) -> list[dict]:
 
 # -- reading constraints out of holes ---------------------------------------------------------
 
-_LITERAL = re.compile(r"^(?:(\d+)?\s*'\s*([sS]?)([bBoOdDhH])\s*([0-9a-fA-F_xXzZ?]+)|(\d+)|'([01]))$")
+_LITERAL = re.compile(
+    r"^(?:(\d+)?\s*'\s*([sS]?)([bBoOdDhH])\s*([0-9a-fA-F_xXzZ?]+)|(\d+)|'([01]))$")
 _EQ = re.compile(r"\(?\s*([A-Za-z_]\w*)\s*\)?\s*==\s*([0-9][0-9a-fA-F_']*\s*[sS]?[bBoOdDhH]?\s*"
                  r"[0-9a-fA-F_]*|'[01]|[A-Za-z_]\w*)")
 _ROW = re.compile(r"([A-Za-z_]\w*)==(\d+)")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib.resources
 import pprint
-import re
 
 from dv import __version__
 from dv.design.model import Design
@@ -108,7 +107,8 @@ def props_module(design: Design, props: list[SvaProperty], spec_path: str) -> st
             text = text.split(":", 1)[1].strip()
         body.append(f"    // {spec_path}:{prop.line}")
         if prop.kind == "assert" and " else " not in text:
-            text = text.rstrip(";") + f' else $error("dv-prop-fail {label} ({spec_path}:{prop.line})");'
+            where = f"{spec_path}:{prop.line}"
+            text = text.rstrip(";") + f' else $error("dv-prop-fail {label} ({where})");'
         body.append(f"    {label}: {text}")
     return "\n".join([
         f"// Properties from {spec_path}, simulated as assertions and cover points.",
@@ -123,8 +123,8 @@ def props_module(design: Design, props: list[SvaProperty], spec_path: str) -> st
 
 def pytest_entry(design: Design) -> str:
     top = design.top
-    return f'''"""Reruns the committed testbench for {top} under pytest: rebuild, rerun every test with
-its recorded seed, and compare results and coverage with what dv.toml recorded."""
+    return f'''"""Reruns the committed testbench for {top} under pytest: rebuild, rerun every
+test with its recorded seed, and compare results and coverage with what dv.toml recorded."""
 # ruff: noqa
 from pathlib import Path
 

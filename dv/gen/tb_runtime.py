@@ -5,7 +5,7 @@ above the marker line below and copies everything after the marker verbatim, so 
 testbench is one readable, self-contained file with no import of dv. This file is kept as real
 Python in the package so that it is linted and tested like the rest of dv.
 """
-# ruff: noqa: E501
+# ruff: noqa: E501, E402
 from __future__ import annotations
 
 DESIGN: dict = {}

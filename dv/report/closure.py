@@ -33,7 +33,8 @@ def closure_record(run: ClosureRun) -> dict[str, Any]:
         "format": "dv-closure", "version": 1, "dv": __version__,
         "status": run.status, "stop_reason": run.stop_reason,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(run.started)),
-        "design": {"top": d.top, "files": d.files, "parameters": {p.name: p.value for p in d.parameters},
+        "design": {"top": d.top, "files": d.files,
+                   "parameters": {p.name: p.value for p in d.parameters},
                    "overrides": d.overrides, "clocks": [c.name for c in d.clocks],
                    "resets": [{"name": r.name, "active_low": r.active_low,
                                "asynchronous": r.asynchronous} for r in d.resets]},
@@ -71,6 +72,7 @@ def _ordered(summ: dict) -> list[str]:
 
 def summary_markdown(rec: dict[str, Any]) -> str:
     d = rec["design"]
+    secs = rec["seconds"]
     lines = [f"# Coverage closure: `{d['top']}`", "",
              f"- RTL: {', '.join(f'`{f}`' for f in d['files'])}",
              f"- Spec: `{rec['spec']}`" if rec["spec"] else "- Spec: none",
@@ -78,9 +80,9 @@ def summary_markdown(rec: dict[str, Any]) -> str:
              f"- Status: {rec['status']} — {rec['stop_reason']}",
              f"- Goal: {rec['options']['goal']:g}% on {', '.join(rec['options']['goal_kinds'])}"
              f" — {'met' if rec['goal_met'] else 'not met'}",
-             f"- Time: {rec['seconds'].get('total', 0):.1f} s (build {rec['seconds'].get('build', 0):.1f} s, "
-             f"simulation {rec['seconds'].get('simulation', 0):.1f} s, generation "
-             f"{rec['seconds'].get('generation', 0):.2f} s); "
+             f"- Time: {secs.get('total', 0):.1f} s (build {secs.get('build', 0):.1f} s, "
+             f"simulation {secs.get('simulation', 0):.1f} s, generation "
+             f"{secs.get('generation', 0):.2f} s); "
              f"{rec['simulation']['cycles']} cycles simulated", "",
              "## Coverage", "", "| kind | hit | total | waived | % |", "|---|---:|---:|---:|---:|"]
     for kind, s in rec["summary"].items():
@@ -97,7 +99,8 @@ def summary_markdown(rec: dict[str, Any]) -> str:
     if failures:
         lines += ["", "## Failing tests", ""]
         for t in failures:
-            lines.append(f"- `{t['name']}` (seed {t['seed']}): {t['status']} — {t['message'][:300]}")
+            msg = t["message"][:300]
+            lines.append(f"- `{t['name']}` (seed {t['seed']}): {t['status']} — {msg}")
     open_holes = [h for h in rec["holes"] if not h["waived"]]
     lines += ["", f"## Open holes ({len(open_holes)})", ""]
     for h in open_holes[:60]:
