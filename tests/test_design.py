@@ -653,3 +653,19 @@ endmodule
 def test_level_sensitive_always_is_not_clocked(tmp_path: Path) -> None:
     text = "module m (input a, input b, output reg y);\n  always @(a or b) y = a & b;\nendmodule\n"
     assert "no clock" in error_of(tmp_path, text).message
+
+
+def test_port_reset_comes_before_an_internal_one(tmp_path: Path) -> None:
+    d = load_text(tmp_path, """\
+module m (input clk, input rst_n, input x, output reg y);
+  reg r1, r2;
+  wire rst_sync_n = r2;
+  always @(posedge clk or negedge rst_sync_n)
+    if (!rst_sync_n) y <= 1'b0; else y <= x;
+  always @(posedge clk or negedge rst_n)
+    if (!rst_n) {r2, r1} <= 2'b00; else {r2, r1} <= {r1, 1'b1};
+endmodule
+""")
+    assert [r.name for r in d.resets] == ["rst_n", "rst_sync_n"]
+    assert d.reset is not None and d.reset.name == "rst_n"
+    assert [c.name for c in d.clocks] == ["clk"]

@@ -9,6 +9,12 @@ Every problem the user can fix becomes an :class:`~dv.errors.InputError` naming 
 column, with slang's own message: a missing file, a syntax error, an elaboration error, an unknown
 or ambiguous top, an override of a parameter that does not exist or is a localparam, and a design
 in which no clocked process was found. Warnings are ignored.
+
+Limits: ``signals`` are the nets and variables declared directly in the top module (not in its
+generate blocks or submodules); interface ports are not listed; registers and FSMs come from the
+top's own processes only (clocks and resets also from submodules, see :mod:`dv.design.infer`);
+overrides apply to the top's parameters only; the source map covers every module instantiated
+below the top (``Statement.module`` says which).
 """
 
 from __future__ import annotations
@@ -264,7 +270,8 @@ def _describe(body: ast.InstanceBodySymbol, text: SourceText, paths: list[str],
             design.parameters.append(
                 Parameter(m.name, _value(m), overridable=not m.isLocalParam, line=line(m)))
         elif isinstance(m, ast.PortSymbol):
-            design.ports.append(Port(m.name, _DIRECTIONS[m.direction], m.type.bitWidth,
+            width, depth = infer.unpacked_shape(m.type)
+            design.ports.append(Port(m.name, _DIRECTIONS[m.direction], width * depth,
                                      signed=m.type.isSigned, line=line(m)))
         elif isinstance(m, ast.VariableSymbol | ast.NetSymbol) and m.kind in (
                 ast.SymbolKind.Variable, ast.SymbolKind.Net):
@@ -277,7 +284,11 @@ def _describe(body: ast.InstanceBodySymbol, text: SourceText, paths: list[str],
 
     ports = infer.input_port_widths(body)
     infos = [infer.analyse_process(p, ports) for p in infer.processes(body)]
-    design.clocks, design.resets = infer.timing(body, infos)
+    clocks, resets = infer.timing(body, infos)
+    # a clock or reset the testbench can drive (a port) first: Design.clock/.reset pick it
+    port_names = {p.name for p in design.ports}
+    design.clocks = sorted(clocks, key=lambda c: c.name not in port_names)
+    design.resets = sorted(resets, key=lambda r: r.name not in port_names)
     if not design.clocks:
         file, ln, col = text.position(body.parentInstance.location)
         raise InputError(
@@ -289,7 +300,6 @@ def _describe(body: ast.InstanceBodySymbol, text: SourceText, paths: list[str],
         )
     design.registers = infer.registers(infos, line_of)
     registered = {r.name for r in design.registers}
-    port_names = {p.name for p in design.ports}
     seen: set[str] = set()
     for m in decls:
         if m.name in seen:
