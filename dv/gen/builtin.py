@@ -53,7 +53,8 @@ class BuiltinGenerator(Generator):
         rng = random.Random(ctx.seed * 7919 + ctx.round)
         inputs = {p.name: p for p in design.data_inputs()}
         reset = design.reset.name if design.reset else None
-        directives: dict[tuple, list] = defaultdict(list)  # (frozen constraints) -> holes
+        directives: dict[tuple, list] = defaultdict(list)  # frozen constraints -> holes
+        union: dict[str, set[int]] = defaultdict(set)
         needs_reset = False
         deep = []
         for hole in ctx.holes:
@@ -61,36 +62,34 @@ class BuiltinGenerator(Generator):
             if reset and (reset in hole.signals or reset in " ".join(hole.conditions)):
                 needs_reset = True
             if cons:
-                directives[tuple(sorted(cons.items()))].append(hole)
+                key = tuple(sorted((k, tuple(sorted(v))) for k, v in cons.items()))
+                directives[key].append(hole)
+                for name, values in cons.items():
+                    union[name] |= values
             else:
                 deep.append(hole)
         tests: list[TestPlan] = []
         ranked = sorted(directives.items(), key=lambda kv: -len(kv[1]))
         for i, (cons, holes) in enumerate(ranked[:MAX_DIRECTED]):
-            seg_values, seg_bias = {}, {}
-            for name, value in cons:
-                if inputs[name].width == 1:
-                    seg_bias[name] = 0.97 if value else 0.03
-                else:
-                    seg_values[name] = [value]
-            segs = []
-            for base in _phased(design, rng, 4, 300):
-                base["bias"] = {**base["bias"], **seg_bias}
-                base["values"] = seg_values
-                base["hold"] = 0.85
-                segs.append(base)
             where = ", ".join(sorted({h.point.file.rsplit("/", 1)[-1] + f":{h.point.line}"
-                                      for h in holes}))
-            want = ", ".join(f"{n}={v}" for n, v in cons)
-            tests.append(TestPlan(f"r{ctx.round}_directed_{i}", {"segments": segs},
-                                  f"holds {want} to reach {len(holes)} hole(s) at {where}"))
+                                      for h in holes})[:6])
+            want = ", ".join(f"{n} in {{{', '.join(hex(v) for v in vs)}}}" for n, vs in cons)
+            tests.append(TestPlan(f"r{ctx.round}_directed_{i}",
+                                  {"segments": _directed(design, rng, dict(cons), inputs)},
+                                  f"prefers {want} to reach {len(holes)} hole(s) at {where}"))
+        if len(directives) > 1:
+            merged = {k: tuple(sorted(v)) for k, v in union.items()}
+            tests.append(TestPlan(f"r{ctx.round}_combined",
+                                  {"segments": _directed(design, rng, merged, inputs, n=6)},
+                                  "prefers every value the holes ask for, in random order, so "
+                                  "that sequences of them (one enabling the next) occur"))
         longest = max((_cycles(t.plan) for t in ctx.previous_tests), default=2000)
         long_cycles = min(4 * longest, 2 * longest + 2000)
         n_seg = max(6, long_cycles // 400)
         tests.append(TestPlan(f"r{ctx.round}_long", {
             "segments": _phased(design, rng, n_seg, long_cycles // n_seg, extreme=True)},
             f"{long_cycles} cycles of phased extreme biases under a new seed, for "
-            f"{len(deep)} hole(s) behind internal state"))
+            f"{len(deep)} hole(s) no input constraint was found for"))
         tests.append(TestPlan(f"r{ctx.round}_corners", {"segments": [
             {"cycles": 600, "data": "corner", "default_bias": rng.choice(BIAS_LEVELS)},
             {"cycles": 8 * _widest(design), "data": "walk",
@@ -101,8 +100,27 @@ class BuiltinGenerator(Generator):
                 "segments": _with_resets(_phased(design, rng, 6, 150))},
                 "reset pulses in the middle of activity"))
         notes = [f"builtin round {ctx.round}: {len(ctx.holes)} open hole(s), "
-                 f"{len(directives)} with input constraints, {len(deep)} behind state"]
+                 f"{len(directives)} input constraint set(s), {len(deep)} without"]
         return Bundle(round=ctx.round, tests=tests, notes=notes)
+
+
+def _directed(design: Design, rng: random.Random, cons: dict[str, tuple[int, ...]],
+              inputs: dict, n: int = 4) -> list[dict]:
+    """Phased segments that prefer the constrained inputs' values (1-bit ones as biases)."""
+    values, bias = {}, {}
+    for name, vals in cons.items():
+        if inputs[name].width == 1:
+            if len(vals) == 1:
+                bias[name] = 0.97 if vals[0] else 0.03
+        else:
+            values[name] = list(vals)
+    segs = []
+    for base in _phased(design, rng, n, 300):
+        base["bias"] = {**base["bias"], **bias}
+        base["values"] = values
+        base["hold"] = 0.85
+        segs.append(base)
+    return segs
 
 
 def _widest(design: Design) -> int:
@@ -166,38 +184,97 @@ def parse_literal(text: str, design: Design | None = None) -> int | None:
     return int(digits, base)
 
 
-def hole_constraints(hole, design: Design) -> dict[str, int]:
-    """Input values that the hole's guarding conditions (or expression row) ask for."""
+SLICE_DEPTH = 4
+_ASSIGN = re.compile(r"^(?:assign\s+)?([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)*<?=(?!=)\s*(.*?);?\s*$")
+_IDENT = re.compile(r"\b([A-Za-z_]\w*)\b")
+
+
+def hole_constraints(hole, design: Design) -> dict[str, set[int]]:
+    """Input values that would help reach a hole, found in three places:
+
+    - the hole itself: its guarding conditions (``(op) == 3'b101``, ``go``, ``!(go)``), the row
+      of an expression-coverage point (``(wr_en==1 && full==0) => 1``), the bit of an input toggle;
+    - a bounded backward slice through the source map: for an internal signal the hole needs
+      (a condition on it, or the signal a toggle hole sits on), the statements that assign it
+      the needed value, their own guarding conditions, and so on up to ``SLICE_DEPTH`` steps.
+
+    The result maps each data input to the set of values to prefer. Internal state cannot be
+    driven, so a slice is a heuristic: it names values that make the assignments happen, and
+    the stimulus mixes them in random order so that sequences (one enabling the next) occur.
+    """
     inputs = {p.name for p in design.data_inputs()}
-    want: dict[str, int] = {}
+    want: dict[str, set[int]] = defaultdict(set)
     point = hole.point
     if point.kind == "expr" and "=>" in point.comment:
         row = point.comment.split("=>", 1)[0]
         for name, value in _ROW.findall(row):
             if name in inputs:
-                want[name] = int(value)
+                want[name].add(int(value))
+    internal: list[tuple[str, int | None]] = []
     if point.kind == "toggle":
         sig = point.comment.split(":", 1)[0].split("[", 1)[0]
-        if sig in inputs:
+        port = design.port(sig)
+        if sig in inputs and port is not None:
             bit = re.search(r"\[(\d+)\]:", point.comment)
             rise = point.comment.endswith("0->1")
-            port = design.port(sig)
-            if port is not None and port.width > 1 and bit:
-                want[sig] = (1 << int(bit.group(1))) if rise else 0
-            elif port is not None:
-                want[sig] = 1 if rise else 0
-    for cond in hole.conditions:
-        negated = cond.strip().startswith("!")
-        for name, lit in _EQ.findall(cond):
-            if name in inputs and not negated:
-                val = parse_literal(lit, design)
-                if val is not None:
-                    want.setdefault(name, val)
-        bare = cond.strip()
-        m = re.fullmatch(r"(!?)\s*\(?\s*([A-Za-z_]\w*)\s*\)?", bare)
-        if m and m.group(2) in inputs:
-            port = design.port(m.group(2))
-            if port is not None and port.width == 1:
-                want.setdefault(m.group(2), 0 if m.group(1) else 1)
-    return want
+            if port.width > 1 and bit:
+                want[sig].add((1 << int(bit.group(1))) if rise else 0)
+            else:
+                want[sig].add(1 if rise else 0)
+        elif design.signal(sig) is not None:
+            internal.append((sig, None))
+    _from_conditions(hole.conditions, design, inputs, want, internal)
+    seen: set[tuple[str, int | None]] = set()
+    for sig, value in internal:
+        _slice(sig, value, design, inputs, want, SLICE_DEPTH, seen)
+    return dict(want)
 
+
+def _from_conditions(conditions, design: Design, inputs: set[str],
+                     want: dict[str, set[int]], internal: list) -> None:
+    reset = design.reset.name if design.reset else None
+    for cond in conditions:
+        text = cond.strip()
+        negated = text.startswith("!")
+        m = re.fullmatch(r"(!?)\s*\(?\s*([A-Za-z_]\w*)\s*\)?", text)
+        if m:
+            name, val = m.group(2), 0 if m.group(1) else 1
+            if name in inputs:
+                want[name].add(val)
+            elif name != reset and design.signal(name) is not None:
+                internal.append((name, val))
+            continue
+        for name, lit in _EQ.findall(cond):
+            val = parse_literal(lit, design)
+            if val is None or negated:
+                continue
+            if name in inputs:
+                want[name].add(val)
+            elif name != reset and design.signal(name) is not None:
+                internal.append((name, val))
+
+
+def _slice(sig: str, value: int | None, design: Design, inputs: set[str],
+           want: dict[str, set[int]], depth: int, seen: set) -> None:
+    if depth <= 0 or (sig, value) in seen:
+        return
+    seen.add((sig, value))
+    for st in design.source_map.statements:
+        if st.kind not in ("statement", "assign"):
+            continue
+        m = _ASSIGN.match(st.text)
+        if not m or m.group(1) != sig:
+            continue
+        rhs = m.group(2)
+        lit = parse_literal(rhs, design)
+        if value is not None and lit is not None and lit != value:
+            continue  # assigns another value than the one the hole needs
+        deeper: list[tuple[str, int | None]] = []
+        _from_conditions(st.conditions, design, inputs, want, deeper)
+        for name in _IDENT.findall(rhs):
+            if name in inputs or name == sig:
+                continue
+            if design.signal(name) is not None:
+                deeper.append((name, None))
+        for name, val in deeper:
+            _slice(name, val, design, inputs, want, depth - 1, seen)
