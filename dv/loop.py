@@ -230,7 +230,7 @@ def _run_round(run: ClosureRun, bundle: Bundle, all_tests: list[TestPlan],
     before = sum(1 for p in run.coverage if p.hit)
     period = 10
     for plan, res in zip(bundle.tests, results, strict=True):
-        entry = _test_entry(plan, res, bundle.round)
+        entry = _test_entry(plan, res, bundle.round, opts.root)
         record.tests.append(entry)
         manifest_tests.append(ManifestTest(module, plan.name, opts.seed, res.status,
                                            bundle.round))
@@ -248,13 +248,13 @@ def _run_round(run: ClosureRun, bundle: Bundle, all_tests: list[TestPlan],
     return record
 
 
-def _test_entry(plan: TestPlan, res: SimResult, rnd: int) -> dict:
+def _test_entry(plan: TestPlan, res: SimResult, rnd: int, root: Path) -> dict:
     return {
         "name": plan.name, "round": rnd, "purpose": plan.purpose, "status": res.status,
         "seed": res.job.seed, "seconds": round(res.seconds, 3),
         "sim_time_ns": res.sim_time_ns, "message": res.message,
         "test_seconds": round(sum(t.seconds for t in res.tests), 3),
-        "log": str(res.log), "cycles": sum(s.get("cycles", 0) for s in plan.plan["segments"]),
+        "log": relpath(res.log, root), "cycles": sum(s.get("cycles", 0) for s in plan.plan["segments"]),
     }
 
 

@@ -250,7 +250,7 @@ class DvCoverage(uvm_subscriber):
                 self.bins[f"input {name} == max"] = 0
         for fsm in FSMS:
             for state in fsm["states"]:
-                self.bins[f"fsm {fsm['var']} state {state}"] = 0
+                self.bins[f"fsm {fsm['var']} == {state}"] = 0
         self.arcs: dict[str, int] = {}
         self.last_state: dict[str, int | None] = {}
 
@@ -269,10 +269,10 @@ class DvCoverage(uvm_subscriber):
             value = txn["fsm"][fsm["var"]]
             names = {v: k for k, v in fsm["states"].items()}
             if value in names:
-                self.bins[f"fsm {fsm['var']} state {names[value]}"] += 1
+                self.bins[f"fsm {fsm['var']} == {names[value]}"] += 1
                 prev = self.last_state.get(fsm["var"])
                 if prev is not None and prev != value and prev in names:
-                    arc = f"fsm {fsm['var']} arc {names[prev]}->{names[value]}"
+                    arc = f"fsm {fsm['var']} {names[prev]}->{names[value]}"
                     self.arcs[arc] = self.arcs.get(arc, 0) + 1
             self.last_state[fsm["var"]] = value
 
