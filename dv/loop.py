@@ -254,7 +254,8 @@ def _test_entry(plan: TestPlan, res: SimResult, rnd: int, root: Path) -> dict:
         "seed": res.job.seed, "seconds": round(res.seconds, 3),
         "sim_time_ns": res.sim_time_ns, "message": res.message,
         "test_seconds": round(sum(t.seconds for t in res.tests), 3),
-        "log": relpath(res.log, root), "cycles": sum(s.get("cycles", 0) for s in plan.plan["segments"]),
+        "log": relpath(res.log, root),
+        "cycles": sum(s.get("cycles", 0) for s in plan.plan["segments"]),
     }
 
 

@@ -45,7 +45,8 @@ def closure_record(run: ClosureRun) -> dict[str, Any]:
                     "goal_kinds": list(run.options.goal_kinds), "seed": run.options.seed,
                     "time_budget": run.options.time_budget},
         "build": None if run.build is None else {
-            "key": run.build.key, "dir": relpath(run.build.build_dir, run.options.root), "cached": run.build.cached,
+            "key": run.build.key, "dir": relpath(run.build.build_dir, run.options.root),
+            "cached": run.build.cached,
             "seconds": round(run.build.seconds, 3)},
         "seconds": {k: round(v, 3) for k, v in run.seconds.items()},
         "simulation": {"cycles": run.sim_cycles, "wall_seconds": round(sim_secs, 3),
