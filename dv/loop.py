@@ -161,7 +161,7 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
     finally:
         run.seconds["total"] = time.monotonic() - start
         if run.rounds:
-            _write_results(run, manifest_tests, props_file if run.rounds else None)
+            _write_results(run, manifest_tests, props_file)
     return run
 
 
@@ -223,13 +223,26 @@ def _run_round(run: ClosureRun, bundle: Bundle, all_tests: list[TestPlan],
             for t in bundle.tests]
     t0 = time.monotonic()
     assert run.build is not None
-    results = run_tests(run.build, jobs, opts.out / "build" / "runs" / design.top,
-                        parallel=opts.parallel, on_done=lambda r: note("test", r))
+    done: dict[str, SimResult] = {}
+
+    def on_done(res: SimResult) -> None:
+        done[res.job.name] = res
+        note("test", res)
+
+    interrupted = False
+    try:
+        run_tests(run.build, jobs, opts.out / "build" / "runs" / design.top,
+                  parallel=opts.parallel, on_done=on_done)
+    except KeyboardInterrupt:  # keep what finished; the caller records the interruption
+        interrupted = True
     record.seconds["simulation"] = time.monotonic() - t0
     run.seconds["simulation"] += record.seconds["simulation"]
     before = sum(1 for p in run.coverage if p.hit)
     period = 10
-    for plan, res in zip(bundle.tests, results, strict=True):
+    for plan in bundle.tests:
+        res = done.get(plan.name)
+        if res is None:
+            continue
         entry = _test_entry(plan, res, bundle.round, opts.root)
         record.tests.append(entry)
         manifest_tests.append(ManifestTest(module, plan.name, opts.seed, res.status,
@@ -245,6 +258,9 @@ def _run_round(run: ClosureRun, bundle: Bundle, all_tests: list[TestPlan],
     record.open_holes = sum(1 for h in run.holes if h.waiver is None)
     record.summary = {k: v.to_json() for k, v in run.coverage.summary(run.waivers).items()}
     run.rounds.append(record)
+    if interrupted:
+        record.notes.append(f"interrupted: {len(done)} of {len(jobs)} test(s) finished")
+        raise KeyboardInterrupt
     return record
 
 

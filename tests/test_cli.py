@@ -152,3 +152,30 @@ def test_rerun_of_a_directory_without_manifest(tmp_path, capsys):
     assert "dv.toml" in _error(capsys)
 
 
+
+
+@pytest.mark.slow
+def test_interrupted_run_keeps_finished_tests(tmp_path):
+    from dv.design.frontend import load_design
+    from dv.design.spec import parse_spec
+    from dv.gen.builtin import BuiltinGenerator
+    from dv.loop import ClosureOptions, run_closure
+
+    seen = []
+
+    def progress(kind, data):
+        if kind == "test":
+            seen.append(data.job.name)
+            raise KeyboardInterrupt  # as if Ctrl-C arrived after the first test finished
+
+    design = load_design([FIFO], root=ROOT)
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        run_closure(design, parse_spec(FIFO_SPEC), BuiltinGenerator(),
+                    ClosureOptions(out=out, root=ROOT, parallel=1), progress=progress)
+    rec = json.loads((out / "coverage/fifo/closure.json").read_text())
+    assert rec["status"] == "interrupted"
+    [round0] = rec["rounds"]
+    assert [t["name"] for t in round0["tests"]] == seen[:1]
+    assert any("interrupted" in n for n in round0["notes"])
+    assert rec["total"]["hit"] > 0  # the finished test's coverage was kept

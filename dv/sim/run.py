@@ -6,6 +6,7 @@ import json
 import os
 import re
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -41,7 +42,7 @@ class TestCaseResult:
 @dataclass
 class SimResult:
     job: TestJob
-    status: str  # passed | failed | error | timeout
+    status: str  # passed | failed | error | timeout (| stopped, never returned by run_tests)
     run_dir: Path
     seconds: float
     tests: list[TestCaseResult] = field(default_factory=list)
@@ -66,20 +67,32 @@ def run_tests(build: Build, jobs: Sequence[TestJob], runs_dir: Path, *,
     """Run every job against ``build``; results come back in the order of ``jobs``."""
     workers = max(1, min(parallel or os.cpu_count() or 1, len(jobs) or 1))
     results: list[SimResult | None] = [None] * len(jobs)
+    stop = threading.Event()
 
     def one(i: int) -> None:
-        res = run_one(build, jobs[i], runs_dir / jobs[i].name)
+        if stop.is_set():
+            return
+        res = run_one(build, jobs[i], runs_dir / jobs[i].name, stop=stop)
+        if res.status == "stopped":
+            return
         results[i] = res
         if on_done:
             on_done(res)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         for fut in [pool.submit(one, i) for i in range(len(jobs))]:
             fut.result()
+    except BaseException:  # Ctrl-C: kill running simulations, start no new ones
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     return [r for r in results if r is not None]
 
 
-def run_one(build: Build, job: TestJob, run_dir: Path) -> SimResult:
+def run_one(build: Build, job: TestJob, run_dir: Path, *,
+            stop: threading.Event | None = None) -> SimResult:
     run_dir = run_dir.resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     for stale in ("coverage.dat", "results.xml"):
@@ -101,7 +114,10 @@ def run_one(build: Build, job: TestJob, run_dir: Path) -> SimResult:
     env.pop("COCOTB_TEST_FILTER", None)
     env.pop("COCOTB_TESTCASE", None)
     proc = run_logged([sys.executable, "-m", "dv.sim.worker", str(job_file)],
-                      log=run_dir / "sim.log", timeout=job.timeout, cwd=run_dir, env=env)
+                      log=run_dir / "sim.log", timeout=job.timeout, cwd=run_dir, env=env,
+                      stop=stop)
+    if proc.stopped:
+        return SimResult(job, "stopped", run_dir, proc.seconds, message="stopped by the user")
     if proc.timed_out:
         return SimResult(job, "timeout", run_dir, proc.seconds,
                          message=f"killed after {job.timeout:.0f} s wall clock (hang?); "
