@@ -42,10 +42,14 @@ def max_value(width: int) -> int:
 
 
 def corner_values(width: int) -> list[int]:
-    """Values that break arithmetic and comparisons: zero, ones, extremes, alternating bits."""
+    """Values that break arithmetic and comparisons: zero, ones, extremes, alternating bits,
+    and the design's parameter values (and one less) that fit in the width."""
     top = max_value(width)
     vals = {0, top, 1, top - 1 if top else 0, 1 << (width - 1), (1 << (width - 1)) - 1,
             int("55" * ((width + 7) // 8), 16) & top, int("AA" * ((width + 7) // 8), 16) & top}
+    for value in DESIGN["params"].values():
+        if isinstance(value, int) and 0 < value <= top:
+            vals.update((value, value - 1))
     return sorted(vals)
 
 
