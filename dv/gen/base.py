@@ -22,6 +22,7 @@ class TestPlan:
     name: str
     plan: dict
     purpose: str = ""
+    generator: str = ""  # what wrote this test ("builtin", a model string); "" = the run's
 
 
 @dataclass
@@ -33,6 +34,9 @@ class Bundle:
     properties: list[SvaProperty] = field(default_factory=list)  # simulated as assertions
     scoreboard: str | None = None  # python source defining SCOREBOARD(txn, prev), or None
     notes: list[str] = field(default_factory=list)
+    generator: str = ""  # what produced this round: a generator name, or "a+b" when mixed
+    weakened: list[str] = field(default_factory=list)  # checks removed or loosened this round
+    llm: dict = field(default_factory=dict)  # model usage of the round: turns, tokens, cost, s
 
 
 @dataclass
@@ -44,6 +48,10 @@ class RoundContext:
     failures: list  # list[dv.sim.run.SimResult] that failed or errored
     previous_tests: list[TestPlan]
     seed: int
+    new_points: int | None = None  # points the last round hit first (None: not told)
+    refuted: list = field(default_factory=list)  # dicts {label, message, trace} (e.g. formal)
+    bound_properties: list[str] | None = None  # labels simulated in the last round (None: the
+    # round-0 properties only, which is what a loop that binds properties once does)
 
 
 class Generator(ABC):
@@ -57,14 +65,29 @@ class Generator(ABC):
     def next_round(self, design: Design, spec: Spec | None, ctx: RoundContext) -> Bundle:
         """A later round, aimed at what the earlier ones missed."""
 
+    def review_round(self, bundle: Bundle, tests: list[dict]) -> list[str]:
+        """Called after a round's simulation with its test entries (name, status, seed,
+        message, log): notes that judge the outcome (e.g. a failing check is "a design bug or a
+        wrong reference model"), to be added to the round's record. Default: nothing."""
+        return []
 
-def get_generator(name: str) -> Generator:
+
+def get_generator(name: str = "builtin", **options: object) -> Generator:
+    """``builtin`` (the offline default), or any litellm model string (``openai/gpt-4o``,
+    ``anthropic/claude-…``, ``ollama/qwen2.5-coder``, ``openai/<name>`` with ``api_base`` for
+    an OpenAI-compatible local server), which gives an :class:`~dv.gen.llm.LlmGenerator`.
+
+    ``options`` go to the LLM generator: ``api_base``, ``max_prompt_tokens``, ``max_repairs``,
+    ``replay``, ``cache_dir``, ``run_dir`` and the rest of its keyword arguments; the built-in
+    generator ignores them.
+    """
     if name == "builtin":
         from dv.gen.builtin import BuiltinGenerator
 
-        return BuiltinGenerator()
-    raise InputError(
-        f"model {name!r} is not available: this build of dv has only the offline built-in "
-        "generator.", hint="Use --model builtin (the default). LLM generation through litellm "
-        "is not implemented yet.",
-    )
+        return BuiltinGenerator()  # model options mean nothing offline: ignored
+    if not name or not name.strip():
+        raise InputError("--model is empty.", hint="Use --model builtin (the default) or a "
+                         "litellm model string such as openai/gpt-4o.")
+    from dv.gen.llm import LlmGenerator
+
+    return LlmGenerator(name.strip(), **options)  # type: ignore[arg-type]
