@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,14 +63,12 @@ def rerun_testbench(tb_dir: Path, *, build_root: Path, parallel: int | None = No
     results = run_tests(b, jobs, build_root / "runs" / m.top, parallel=parallel)
     waivers = parse_spec(root / m.spec).waivers if m.spec else []
     cov = Coverage()
-    design = _stub_design(m, root)
+    design = _design(m, root)
     for r in results:
         if r.coverage_file.is_file():
             cov.merge(read_dat(r.coverage_file, root=root, test=r.job.name), test=r.job.name)
         func = r.run_dir / "functional.json"
         if func.is_file():
-            import json
-
             cov.merge(functional_coverage(json.loads(func.read_text()), design, r.job.name))
     summary = {k: [v.hit, v.total] for k, v in cov.summary(waivers).items()}
     return RerunOutcome(
@@ -78,8 +77,8 @@ def rerun_testbench(tb_dir: Path, *, build_root: Path, parallel: int | None = No
         failed_tests=[r.job.name for r in results if r.status != "passed"])
 
 
-def _stub_design(m, root: Path):
-    """Enough of a Design for naming functional points (file, top); lines come from the RTL."""
+def _design(m, root: Path):
+    """The design as the manifest names it: functional points are named after its signals."""
     from dv.design.frontend import load_design
 
     return load_design([root / f for f in m.rtl], top=m.top, defines=m.defines,
