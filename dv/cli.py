@@ -108,8 +108,10 @@ def inspect(rtl, top, defines, includes, params, as_json):
               help="Simulations in parallel (default: the core count).")
 @click.option("--test-timeout", default=300.0, show_default=True, type=float,
               help="Wall-clock limit of one simulation, in seconds.")
+@click.option("--formal/--no-formal", default=True, show_default=True,
+              help="Search the holes simulation left (and the waived points) with Z3.")
 def generate(rtl, top, defines, includes, params, spec, model, rounds, goal, goal_on,
-             time_budget, seed, out, jobs, test_timeout):
+             time_budget, seed, out, jobs, test_timeout, formal):
     """Generate a testbench, simulate it, and iterate on coverage holes."""
     from dv.design.spec import parse_spec
     from dv.gen.base import get_generator
@@ -126,7 +128,7 @@ def generate(rtl, top, defines, includes, params, spec, model, rounds, goal, goa
     spec_obj = parse_spec(spec) if spec else None
     opts = ClosureOptions(rounds=rounds, goal=goal, goal_kinds=kinds, time_budget=time_budget,
                           seed=seed, out=Path(out), parallel=jobs, test_timeout=test_timeout,
-                          root=Path.cwd())
+                          root=Path.cwd(), formal=formal)
     console.print(f"dv {__version__}: [bold]{design.top}[/bold] with the {generator.name} "
                   f"generator, goal {goal:g}% on {', '.join(kinds)}, up to {rounds} rounds")
     run = run_closure(design, spec_obj, generator, opts, progress=_progress)
@@ -150,6 +152,13 @@ def _progress(kind: str, data: object) -> None:
             r.status, f"[red]{r.status.upper()}[/red]")
         console.print(f"    {mark} {r.job.name} ({r.seconds:.1f} s)"
                       + (f" — {r.message.splitlines()[0][:160]}" if r.message else ""))
+    elif kind == "formal-start":
+        console.print(f"  Z3: searching {data} hole(s) simulation left …")
+    elif kind == "formal-done":
+        counts: dict[str, int] = {}
+        for v in data:
+            counts[v.status] = counts.get(v.status, 0) + 1
+        console.print("  Z3: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
     elif kind == "round":
         r = data
         figs = "  ".join(f"{k} {v['percent']:.1f}%" for k, v in r.summary.items()

@@ -45,6 +45,9 @@ class ClosureOptions:
     test_timeout: float = 300.0
     build_timeout: float = 900.0
     root: Path = Path(".")
+    formal: bool = True  # search the holes left open (and the waived ones) with Z3
+    formal_depth: int = 20
+    formal_timeout: float = 30.0  # per hole
 
 
 @dataclass
@@ -72,12 +75,13 @@ class ClosureRun:
     build: Build | None = None
     started: float = field(default_factory=time.time)
     seconds: dict[str, float] = field(default_factory=lambda: {
-        "build": 0.0, "simulation": 0.0, "generation": 0.0, "total": 0.0})
+        "build": 0.0, "simulation": 0.0, "generation": 0.0, "formal": 0.0, "total": 0.0})
     sim_cycles: int = 0
     sim_wall: float = 0.0  # seconds inside the tests (cocotb's count), without process start-up
     tb_dir: Path = Path(".")
     cov_dir: Path = Path(".")
     status: str = "running"  # running | done | interrupted | error
+    formal: list = field(default_factory=list)  # dv.formal_holes.HoleVerdict, one per hole
 
     @property
     def waivers(self) -> list[Waiver]:
@@ -153,6 +157,8 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
                                seed=options.seed)
             bundle = generator.next_round(design, spec, ctx)
             run.seconds["generation"] += time.monotonic() - t0
+        if options.formal and run.holes:
+            _formal_on_holes(run, note)
         run.status = "done"
     except KeyboardInterrupt:
         run.status = "interrupted"
@@ -163,6 +169,20 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
         if run.rounds:
             _write_results(run, manifest_tests, props_file)
     return run
+
+
+def _formal_on_holes(run: ClosureRun, note: Progress) -> None:
+    """Z3 on every hole simulation left (open or waived): unreachable, reachable, or no verdict."""
+    from dv.formal_holes import prove_holes
+
+    opts = run.options
+    note("formal-start", len(run.holes))
+    t0 = time.monotonic()
+    run.formal = prove_holes(run.design, run.spec, run.holes, out=opts.out / "build" / "holes",
+                             root=opts.root, depth=opts.formal_depth,
+                             timeout=opts.formal_timeout, jobs=opts.parallel)
+    run.seconds["formal"] = time.monotonic() - t0
+    note("formal-done", run.formal)
 
 
 def _check_writable(path: Path) -> None:

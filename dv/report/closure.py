@@ -19,15 +19,36 @@ def closure_record(run: ClosureRun) -> dict[str, Any]:
     waivers = run.waivers
     summ = run.coverage.summary(waivers)
     total = run.coverage.total(waivers)
+    formal = {v.hole.point.key: v for v in run.formal}
     points = []
+    closure: dict[str, dict[str, int]] = {}
     for p in sorted(run.coverage, key=lambda p: (p.file, p.line, p.kind, p.column, p.comment)):
         w = run.coverage.waived(p, waivers)
         entry = p.to_json()
-        entry["status"] = "hit" if p.hit and w is None else ("waived" if w else "open")
+        v = formal.get(p.key)
+        if p.hit and w is None:
+            status = "hit"
+        elif w is not None:
+            status = "waived"
+        elif v is not None and v.status == "unreachable":
+            status = "unreachable"
+        else:
+            status = "open"
+        entry["status"] = status
         if w is not None:
             entry["waiver"] = {"reason": w.reason, "spec_line": w.spec_line}
             if p.hit:
                 entry["note"] = "waived as unreachable, yet hit: the waiver is wrong"
+        if v is not None:
+            entry["formal"] = v.to_json()["status"]
+            if w is not None and v.status == "unreachable":
+                entry["note"] = "waiver confirmed: Z3 proved the point unreachable"
+            elif w is not None and v.status == "covered":
+                entry["note"] = f"waiver is wrong: Z3 reached the point at step {v.step}"
+        counts = closure.setdefault(p.kind, {"points": 0, "hit": 0, "waived": 0,
+                                             "unreachable": 0, "open": 0})
+        counts["points"] += 1
+        counts[status] += 1
         points.append(entry)
     sim_secs = run.sim_wall
     return {
@@ -60,10 +81,13 @@ def closure_record(run: ClosureRun) -> dict[str, Any]:
                    for r in run.rounds],
         "waivers": [{"file": w.file, "line": w.line, "kind": w.kind, "reason": w.reason,
                      "spec_line": w.spec_line} for w in waivers],
+        "closure": closure,
         "holes": [{"kind": h.point.kind, "file": h.point.file, "line": h.point.line,
                    "comment": h.point.comment, "source": h.source,
                    "conditions": list(h.conditions), "signals": list(h.signals),
-                   "waived": h.waiver is not None} for h in run.holes],
+                   "waived": h.waiver is not None,
+                   **({"formal": formal[h.point.key].to_json()} if h.point.key in formal else {})}
+                  for h in run.holes],
         "points": points,
     }
 
@@ -103,12 +127,28 @@ def summary_markdown(rec: dict[str, Any]) -> str:
         for t in failures:
             msg = t["message"][:300]
             lines.append(f"- `{t['name']}` (seed {t['seed']}): {t['status']} — {msg}")
-    open_holes = [h for h in rec["holes"] if not h["waived"]]
+    lines += ["", "## Closure", "", "| kind | points | hit | waived | proven unreachable | open |",
+              "|---|---:|---:|---:|---:|---:|"]
+    for kind, c in rec.get("closure", {}).items():
+        lines.append(f"| {kind} | {c['points']} | {c['hit']} | {c['waived']} | "
+                     f"{c['unreachable']} | {c['open']} |")
+    open_holes = [h for h in rec["holes"] if not h["waived"]
+                  and h.get("formal", {}).get("status") != "unreachable"]
     lines += ["", f"## Open holes ({len(open_holes)})", ""]
     for h in open_holes[:60]:
         cond = " && ".join(h["conditions"])
+        z3 = h.get("formal", {})
         lines.append(f"- `{h['file']}:{h['line']}` {h['kind']} `{h['comment']}` — "
-                     f"`{h['source']}`" + (f" when `{cond}`" if cond else ""))
+                     f"`{h['source']}`" + (f" when `{cond}`" if cond else "")
+                     + (f" — Z3: {z3['status']}" + (f" ({z3['detail']})" if z3.get("detail")
+                                                     else "") if z3 else ""))
+    proven = [h for h in rec["holes"] if h.get("formal", {}).get("status") == "unreachable"]
+    if proven:
+        lines += ["", f"## Proven unreachable by Z3 ({len(proven)})", ""]
+        for h in proven:
+            mark = " (waived; the proof confirms the waiver)" if h["waived"] else ""
+            lines.append(f"- `{h['file']}:{h['line']}` {h['kind']} `{h['comment']}` — "
+                         f"`{h['source']}`{mark}")
     if len(open_holes) > 60:
         lines.append(f"- … and {len(open_holes) - 60} more (see closure.json)")
     if rec["waivers"]:

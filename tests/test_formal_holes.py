@@ -1,0 +1,45 @@
+"""Coverage holes as Z3 cover targets."""
+
+from __future__ import annotations
+
+from dv.cov.holes import Hole
+from dv.cov.model import CoverPoint
+from dv.design.model import Clock, Design, Port, Reset, Signal
+from dv.formal_holes import cover_expression
+
+
+def _design() -> Design:
+    return Design(
+        top="t", files=["t.sv"],
+        ports=[Port("clk", "input", 1), Port("rst", "input", 1), Port("a", "input", 1),
+               Port("q", "output", 4)],
+        signals=[Signal("clk", 1, "port"), Signal("rst", 1, "port"), Signal("a", 1, "port"),
+                 Signal("q", 4, "port"), Signal("mem", 8, "memory", depth=4)],
+        clocks=[Clock("clk")], resets=[Reset("rst", active_low=False, asynchronous=False)])
+
+
+def _hole(kind: str, comment: str, conditions=()) -> Hole:
+    p = CoverPoint(kind=kind, file="t.sv", line=3, column=1, comment=comment, hier="t")
+    return Hole(point=p, source="", conditions=tuple(conditions), signals=())
+
+
+def test_line_and_branch_holes_cover_their_guarding_conditions():
+    d = _design()
+    assert cover_expression(_hole("branch", "if", ["!(rst)", "a"]), d) == "(!(rst)) && (a)"
+    assert cover_expression(_hole("line", "block", ["q == 4'd9"]), d) == "(q == 4'd9)"
+    # a statement with no guard is reached every cycle: nothing to search for
+    assert cover_expression(_hole("line", "block", []), d) is None
+
+
+def test_expression_rows_add_their_terms():
+    d = _design()
+    h = _hole("expr", "(a==1 && q[3]==0) => 1", ["!(rst)"])
+    assert cover_expression(h, d) == "(!(rst)) && (a == 1) && (q[3] == 0)"
+
+
+def test_toggle_holes_become_edges_except_on_memories():
+    d = _design()
+    assert cover_expression(_hole("toggle", "q[2]:0->1"), d) == "$rose(q[2])"
+    assert cover_expression(_hole("toggle", "a:1->0"), d) == "$fell(a)"
+    assert cover_expression(_hole("toggle", "mem[1][3]:0->1"), d) is None
+    assert cover_expression(_hole("toggle", "nosuch[0]:0->1"), d) is None
