@@ -12,6 +12,7 @@ from rich.table import Table
 
 from dv import __version__
 from dv.errors import EXIT_INPUT, DvError, VerificationFailure
+from dv.gen.llm import generator_options, llm_cli_options
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -110,8 +111,9 @@ def inspect(rtl, top, defines, includes, params, as_json):
               help="Wall-clock limit of one simulation, in seconds.")
 @click.option("--formal/--no-formal", default=True, show_default=True,
               help="Search the holes simulation left (and the waived points) with Z3.")
+@llm_cli_options()
 def generate(rtl, top, defines, includes, params, spec, model, rounds, goal, goal_on,
-             time_budget, seed, out, jobs, test_timeout, formal):
+             time_budget, seed, out, jobs, test_timeout, formal, **llm):
     """Generate a testbench, simulate it, and iterate on coverage holes."""
     from dv.design.spec import parse_spec
     from dv.gen.base import get_generator
@@ -123,7 +125,8 @@ def generate(rtl, top, defines, includes, params, spec, model, rounds, goal, goa
     if bad or not kinds:
         raise click.BadParameter(f"unknown coverage kind(s) {bad}; use some of {sorted(known)}",
                                  param_hint="--goal-on")
-    generator = get_generator(model)
+    options = {} if model == "builtin" else generator_options(out=out, root=Path.cwd(), **llm)
+    generator = get_generator(model, **options)
     design = _load(rtl, top, defines, includes, params)
     spec_obj = parse_spec(spec) if spec else None
     opts = ClosureOptions(rounds=rounds, goal=goal, goal_kinds=kinds, time_budget=time_budget,

@@ -9,6 +9,7 @@ what it had.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -60,6 +61,8 @@ class RoundRecord:
     open_holes: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    weakened: list[str] = field(default_factory=list)  # checks the generator removed/loosened
+    llm: dict = field(default_factory=dict)  # model usage of the round (LLM generator)
 
 
 @dataclass
@@ -129,9 +132,11 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
         run.build = build(cfg, out / "build", timeout=options.build_timeout)
         run.seconds["build"] += time.monotonic() - t0
         note("build-done", run.build)
+        bound = [p.text for p in bundle.properties]
         rnd = 0
         while True:
             record = _run_round(run, bundle, all_tests, manifest_tests, note)
+            record.notes += generator.review_round(bundle, record.tests)
             all_tests += bundle.tests
             run.seconds["total"] = time.monotonic() - start
             _write_results(run, manifest_tests, props_file)
@@ -143,7 +148,7 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
             if rnd + 1 >= options.rounds:
                 run.stop_reason = f"round budget used ({options.rounds} rounds)"
                 break
-            if rnd > 0 and record.new_points == 0:
+            if rnd > 0 and record.new_points == 0 and not generator.continue_after_stall():
                 run.stop_reason = "stalled: the last round hit no new coverage point"
                 break
             if options.time_budget is not None and time.monotonic() - start >= options.time_budget:
@@ -154,9 +159,22 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
             failures = [t for t in record.tests if t["status"] != "passed"]
             ctx = RoundContext(round=rnd, holes=[h for h in run.holes if h.waiver is None],
                                failures=failures, previous_tests=list(all_tests),
-                               seed=options.seed)
+                               seed=options.seed, new_points=record.new_points,
+                               bound_properties=[p.label for p in _bound(bound, bundle)])
             bundle = generator.next_round(design, spec, ctx)
             run.seconds["generation"] += time.monotonic() - t0
+            texts = [p.text for p in bundle.properties]
+            if bundle.properties and texts != bound:  # new or changed properties: rebind
+                props_file = _write_props(run, bundle)
+                cfg = dataclasses.replace(
+                    cfg, sources=list(design.files) + [str(props_file)],
+                    timing=any("##" in p.text for p in bundle.properties))
+                note("build-start", cfg)
+                t0 = time.monotonic()
+                run.build = build(cfg, out / "build", timeout=options.build_timeout)
+                run.seconds["build"] += time.monotonic() - t0
+                note("build-done", run.build)
+                bound = texts
         if options.formal and run.holes:
             _formal_on_holes(run, note)
         run.status = "done"
@@ -207,12 +225,23 @@ def _write_baseline(run: ClosureRun, bundle: Bundle) -> Path | None:
                     harness.pytest_entry(design))
     props_path = tb / f"{design.top}_props.sv"
     if bundle.properties:
-        spec_path = relpath(run.spec.path, run.options.root) if run.spec else "spec"
-        write_generated(props_path, harness.header("//", "spec properties", design, gen),
-                        harness.props_module(design, bundle.properties, spec_path))
-        return props_path
+        return _write_props(run, bundle)
     _retire(props_path)
     return None
+
+
+def _write_props(run: ClosureRun, bundle: Bundle) -> Path:
+    design = run.design
+    props_path = run.tb_dir / f"{design.top}_props.sv"
+    spec_path = relpath(run.spec.path, run.options.root) if run.spec else "spec"
+    write_generated(props_path, harness.header("//", "spec properties", design, run.generator),
+                    harness.props_module(design, bundle.properties, spec_path))
+    return props_path
+
+
+def _bound(texts: list[str], bundle: Bundle) -> list:
+    """The properties of ``bundle`` that the current build simulates."""
+    return [p for p in bundle.properties if p.text in texts]
 
 
 def _retire(path: Path) -> None:
@@ -237,7 +266,9 @@ def _run_round(run: ClosureRun, bundle: Bundle, all_tests: list[TestPlan],
     write_generated(run.tb_dir / f"{module}.py",
                     harness.header("#", f"round {bundle.round} tests", design, run.generator),
                     harness.round_module(design, bundle))
-    record = RoundRecord(index=bundle.round, generator=run.generator, notes=list(bundle.notes))
+    record = RoundRecord(index=bundle.round, generator=bundle.generator or run.generator,
+                         notes=list(bundle.notes), weakened=list(bundle.weakened),
+                         llm=dict(bundle.llm))
     jobs = [TestJob(name=t.name, module=module, testcase=t.name, seed=opts.seed,
                     python_path=(str(run.tb_dir.resolve()),), timeout=opts.test_timeout)
             for t in bundle.tests]
@@ -264,6 +295,7 @@ def _run_round(run: ClosureRun, bundle: Bundle, all_tests: list[TestPlan],
         if res is None:
             continue
         entry = _test_entry(plan, res, bundle.round, opts.root)
+        entry["generator"] = plan.generator or record.generator
         record.tests.append(entry)
         manifest_tests.append(ManifestTest(module, plan.name, opts.seed, res.status,
                                            bundle.round))

@@ -131,7 +131,7 @@ def test_unwritable_output(tmp_path, capsys):
 
 
 def test_unknown_model_is_refused_clearly(tmp_path, capsys):
-    assert run("generate", "--rtl", FIFO, "--model", "openai/gpt-4o", "--out",
+    assert run("generate", "--rtl", FIFO, "--model", "nosuchprovider/x", "--out",
                str(tmp_path)) == 2
     assert "builtin" in _error(capsys)
 

@@ -71,6 +71,11 @@ class Generator(ABC):
         wrong reference model"), to be added to the round's record. Default: nothing."""
         return []
 
+    def continue_after_stall(self) -> bool:
+        """Whether the loop should run one more round after a round that hit no new point (a
+        mixed generator hands that round to another generator). Default: no."""
+        return False
+
 
 def get_generator(name: str = "builtin", **options: object) -> Generator:
     """``builtin`` (the offline default), or any litellm model string (``openai/gpt-4o``,

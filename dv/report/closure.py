@@ -77,7 +77,8 @@ def closure_record(run: ClosureRun) -> dict[str, Any]:
         "goal_met": run.goal_met(),
         "rounds": [{"index": r.index, "generator": r.generator, "tests": r.tests,
                     "new_points": r.new_points, "open_holes": r.open_holes,
-                    "summary": r.summary, "seconds": r.seconds, "notes": r.notes}
+                    "summary": r.summary, "seconds": r.seconds, "notes": r.notes,
+                    "weakened": r.weakened, "llm": r.llm}
                    for r in run.rounds],
         "waivers": [{"file": w.file, "line": w.line, "kind": w.kind, "reason": w.reason,
                      "spec_line": w.spec_line} for w in waivers],
@@ -121,12 +122,27 @@ def summary_markdown(rec: dict[str, Any]) -> str:
         failed = sum(1 for t in r["tests"] if t["status"] != "passed")
         lines.append(f"| {r['index']} | {len(r['tests'])} | {failed} | {r['new_points']} | "
                      f"{r['open_holes']} |")
+    weakened = [w for r in rec["rounds"] for w in r.get("weakened", [])]
+    if weakened:
+        lines += ["", "## Checks the generator removed or loosened (review them)", ""]
+        lines += [f"- {w}" for w in weakened]
+    usage = [r["llm"] for r in rec["rounds"] if r.get("llm")]
+    if usage:
+        lines += ["", "## Model usage", "",
+                  "| round | generator | calls | repairs | prompt tokens | completion tokens "
+                  "| cost | model s | dv s |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for u in usage:
+            cost = f"${u['cost']:.4f}" if u.get("cost") is not None else "unknown"
+            lines.append(f"| {u['round']} | {u['generator']} | {u['turns']} | {u['repairs']} | "
+                         f"{u['prompt_tokens'] or '-'} | {u['completion_tokens'] or '-'} | "
+                         f"{cost} | {u['model_latency']:.1f} | {u['overhead']:.2f} |")
     failures = [t for r in rec["rounds"] for t in r["tests"] if t["status"] != "passed"]
     if failures:
         lines += ["", "## Failing tests", ""]
         for t in failures:
             msg = t["message"][:300]
-            lines.append(f"- `{t['name']}` (seed {t['seed']}): {t['status']} — {msg}")
+            who = f" [{t['generator']}]" if t.get("generator") else ""
+            lines.append(f"- `{t['name']}`{who} (seed {t['seed']}): {t['status']} — {msg}")
     lines += ["", "## Closure", "", "| kind | points | hit | waived | proven unreachable | open |",
               "|---|---:|---:|---:|---:|---:|"]
     for kind, c in rec.get("closure", {}).items():

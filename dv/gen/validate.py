@@ -1,0 +1,1208 @@
+"""Validation of what a model writes into a testbench's semantic slots, before anything runs.
+
+A model's answer is untrusted text. Every slot is checked here and every failure becomes a
+:class:`Problem` that names the slot, the place (``plans[1].segments[0].bias``, a line of the
+scoreboard, an assertion's label) and what is allowed instead, so it can go back to the model
+as a precise repair request:
+
+- ``plans``: the PLAN dicts the harness's ``PlanSequence``/``Stimulus`` run; every key and value
+  range is checked against the design's data inputs (widths, 1-bit biases).
+- ``scoreboard``: Python source of ``def SCOREBOARD(txn, prev)``. It must parse; it may use only
+  an allow-list of builtins, the names it binds itself and ``math``; no dunder or private
+  attributes, no file/network/process access, no ``exec``/``eval``/``open``/``getattr``/...;
+  every ``txn["in"|"out"|"fsm"][name]`` must name a real port or FSM variable, and constants
+  compared with or masking a signal must fit its width. Removed cocotb 1.x APIs are linted.
+- ``assertions`` / ``cover_points``: SystemVerilog ``assert property`` / ``cover property``
+  statements, parsed by pyslang inside a module that declares the DUT's signals (so a wrong name
+  is caught), restricted to the clocked form dv binds into the DUT, and — when
+  ``dv.formal.sva.parse_property`` exists — checked against the formal engine's subset.
+
+This is an allow-list validator, not a sandbox: the simulation that runs the code is a separate
+process with a wall-clock limit.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import math
+import re
+import tokenize
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dv.design.model import Design
+from dv.design.spec import SvaProperty
+
+# -- what a model may use ----------------------------------------------------------------------
+
+ALLOWED_BUILTINS = frozenset({
+    "abs", "all", "any", "bin", "bool", "chr", "dict", "divmod", "enumerate", "filter", "float",
+    "format", "frozenset", "hex", "int", "isinstance", "iter", "len", "list", "map", "max", "min",
+    "next", "oct", "ord", "pow", "print", "range", "repr", "reversed", "round", "set", "slice",
+    "sorted", "str", "sum", "tuple", "zip",
+    "ArithmeticError", "AssertionError", "Exception", "IndexError", "KeyError", "LookupError",
+    "OverflowError", "TypeError", "ValueError", "ZeroDivisionError",
+})
+ALLOWED_IMPORTS = frozenset({"math"})
+FORBIDDEN_NAMES: dict[str, str] = {
+    "exec": "runs arbitrary code", "eval": "runs arbitrary code",
+    "compile": "builds code objects", "open": "opens files", "getattr": "reaches any attribute",
+    "setattr": "changes any attribute", "delattr": "changes any attribute",
+    "hasattr": "probes attributes", "globals": "exposes the module namespace",
+    "locals": "exposes frames", "vars": "exposes namespaces", "__import__": "imports modules",
+    "input": "reads the terminal", "breakpoint": "starts a debugger", "exit": "ends the process",
+    "quit": "ends the process", "help": "starts the help system", "memoryview": "raw memory",
+    "type": "builds classes", "object": "reaches the class hierarchy",
+    "super": "reaches the class hierarchy", "dir": "lists attributes", "id": "exposes addresses",
+    "classmethod": "builds classes", "staticmethod": "builds classes",
+    "property": "builds classes", "bytearray": "raw buffers", "bytes": "raw buffers",
+    "os": "process and file access", "sys": "interpreter access",
+    "subprocess": "process access", "socket": "network access", "cocotb": "simulator access",
+    "pyuvm": "the testbench's own plumbing", "DvChecker": "the testbench's own plumbing",
+    "DvTest": "the testbench's own plumbing",
+}
+BLOCKED_ATTRIBUTES = frozenset({
+    "format", "format_map",  # "{0.__class__}".format(x) reaches attributes through a string
+    "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame", "ag_code", "f_globals",
+    "f_locals", "f_builtins", "f_back", "f_code", "tb_frame", "tb_next", "func_globals",
+    "func_code", "mro", "co_code", "with_traceback",
+})
+RESERVED_NAMES = frozenset({"pyuvm", "DvChecker", "DvTest"})
+TXN_KEYS = ("cycle", "reset", "in", "out", "fsm")
+
+# cocotb 1.x APIs that cocotb 2.x removed: pattern -> what to write instead
+REMOVED_COCOTB: tuple[tuple[str, str, str], ...] = (
+    (r"\bcocotb\.fork\b|(?<![\w.])fork\s*\(", "fork", "use cocotb.start_soon(coro)"),
+    (r"\bTestFailure\b", "TestFailure", "use a plain `assert` (or return an error string)"),
+    (r"\bTestSuccess\b", "TestSuccess", "return from the test normally"),
+    (r"\bTestError\b", "TestError", "raise a normal exception"),
+    (r"\bunits\s*=", "units=", "the keyword is `unit=` (e.g. Timer(1, unit='ns'))"),
+    (r"\.value\.integer\b", ".value.integer", "use .value.to_unsigned() / .to_signed()"),
+    (r"\.value\.signed_integer\b", ".value.signed_integer", "use .value.to_signed()"),
+    (r"\.value\.binstr\b", ".value.binstr", "use str(.value)"),
+    (r"\.value\.buff\b", ".value.buff", "use .value.to_bytes()"),
+    (r"\bBinaryValue\b", "BinaryValue", "use cocotb.types.LogicArray"),
+    (r"\bcocotb\.binary\b", "cocotb.binary", "use cocotb.types"),
+    (r"\bcocotb\.result\b", "cocotb.result", "use assert / normal exceptions"),
+    (r"\bcocotb\.coroutine\b", "@cocotb.coroutine", "write `async def`"),
+    (r"\bcocotb\.decorators\b", "cocotb.decorators", "use cocotb.test / async def"),
+    (r"\byield\s+(Timer|RisingEdge|FallingEdge|Edge|ClockCycles|ReadOnly)\b",
+     "yield <trigger>", "write `await <trigger>` in an async def"),
+    (r"\bsetimmediatevalue\b", "setimmediatevalue", "write `handle.value = Immediate(v)`"),
+    (r"\.get_sim_time\s*\(\s*units", "get_sim_time(units=...)", "use get_sim_time(unit=...)"),
+)
+
+SVA_SYSTEM_FUNCTIONS = frozenset({
+    "past", "rose", "fell", "stable", "changed", "onehot", "onehot0", "isunknown",
+    "countones", "clog2", "bits", "signed", "unsigned", "sampled",
+})
+SVA_KINDS = {"assertions": "assert", "cover_points": "cover"}
+
+PLAN_KEYS = ("cycles", "bias", "default_bias", "values", "hold", "data", "corner_p", "kind")
+DATA_MODES = ("uniform", "corner", "walk")
+MAX_PLANS = 8
+MAX_SEGMENTS = 64
+MAX_SEGMENT_CYCLES = 50_000
+MAX_PLAN_CYCLES = 200_000
+MAX_RESET_CYCLES = 100
+MAX_VALUES = 64
+ANSWER_KEYS = ("plans", "scoreboard", "cover_points", "assertions", "verdicts", "notes")
+_TEST_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
+_LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an answer, as it will be told to the model."""
+
+    slot: str  # answer | plans | scoreboard | assertions | cover_points | verdicts
+    where: str  # e.g. "plans[1].segments[0].bias.wr_data", "line 12", "assertions[2] (lbl)"
+    message: str
+    line: int | None = None
+
+    def render(self) -> str:
+        where = f" {self.where}" if self.where else ""
+        return f"[{self.slot}{where}] {self.message}"
+
+
+class AnswerProblems(Exception):
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(p.render() for p in problems))
+
+
+# -- the design as the validator sees it -------------------------------------------------------
+
+@dataclass(frozen=True)
+class SignalInfo:
+    name: str
+    width: int
+    signed: bool = False
+
+    @property
+    def mask(self) -> int:
+        return (1 << self.width) - 1
+
+    def fits(self, value: int) -> bool:
+        if self.signed:
+            return -(1 << (self.width - 1)) <= value <= self.mask
+        return 0 <= value <= self.mask
+
+    def describe(self) -> str:
+        sign = "signed " if self.signed else ""
+        lo, hi = ((-(1 << (self.width - 1)), (1 << (self.width - 1)) - 1) if self.signed
+                  else (0, self.mask))
+        return f"{self.name} ({sign}{self.width} bit{'s' if self.width > 1 else ''}, {lo}..{hi})"
+
+
+@dataclass(frozen=True)
+class DesignView:
+    """Names and widths a model may refer to, derived from a :class:`Design`."""
+
+    top: str
+    clock: str
+    clock_edge: str
+    reset: str | None
+    reset_active: int | None
+    inputs: dict[str, SignalInfo]  # data inputs (what PLANs drive, txn["in"])
+    outputs: dict[str, SignalInfo]  # txn["out"]
+    fsm: dict[str, SignalInfo]  # txn["fsm"]
+    internal: dict[str, SignalInfo]  # every other non-memory signal (visible to SVA only)
+    memories: tuple[str, ...]
+    params: dict[str, int]
+
+    @classmethod
+    def of(cls, design: Design) -> DesignView:
+        clock = design.clock
+        reset = design.reset
+        inputs = {p.name: SignalInfo(p.name, p.width, p.signed) for p in design.data_inputs()}
+        outputs = {p.name: SignalInfo(p.name, p.width, p.signed) for p in design.outputs()}
+        fsm = {f.state_var: SignalInfo(f.state_var, f.width) for f in design.fsms}
+        seen = set(inputs) | set(outputs)
+        internal: dict[str, SignalInfo] = {}
+        memories: list[str] = []
+        for s in design.signals:
+            if s.kind == "memory" or s.depth > 1:
+                memories.append(s.name)
+            elif s.name not in seen:
+                internal[s.name] = SignalInfo(s.name, s.width, s.signed)
+        for p in design.ports:  # clock and reset: ports, but not stimulus
+            if p.name not in seen and p.name not in internal:
+                internal[p.name] = SignalInfo(p.name, p.width, p.signed)
+        return cls(
+            top=design.top, clock=clock.name if clock else "clk",
+            clock_edge=clock.edge if clock else "posedge",
+            reset=reset.name if reset else None,
+            reset_active=reset.asserted_value if reset else None,
+            inputs=inputs, outputs=outputs, fsm=fsm, internal=internal,
+            memories=tuple(memories),
+            params={p.name: p.value for p in design.parameters if isinstance(p.value, int)},
+        )
+
+    def group(self, key: str) -> dict[str, SignalInfo]:
+        return {"in": self.inputs, "out": self.outputs, "fsm": self.fsm}[key]
+
+    def sva_signals(self) -> dict[str, SignalInfo]:
+        return {**self.inputs, **self.outputs, **self.internal}
+
+    def one_bit_inputs(self) -> list[str]:
+        return [n for n, s in self.inputs.items() if s.width == 1]
+
+
+# -- the answer as a whole ---------------------------------------------------------------------
+
+@dataclass
+class ScoreboardInfo:
+    """What a scoreboard checks, for comparing one round's reference model with the next."""
+
+    source: str
+    refs: set[str] = field(default_factory=set)  # "out.count", "in.wr_en", ...
+    checks: list[tuple[str, ...]] = field(default_factory=list)  # per error return: guards
+    guarded: set[str] = field(default_factory=set)  # refs that appear in an error's guard
+    compares: set[tuple[str, str]] = field(default_factory=set)  # (ref, op) in guards
+    has_reset_hook: bool = False
+
+    @property
+    def n_checks(self) -> int:
+        return len(self.checks)
+
+
+@dataclass
+class ModelProperty:
+    label: str
+    kind: str  # assert | cover
+    body: str  # "assert property (...);" without the label
+
+    @property
+    def text(self) -> str:
+        return f"{self.label}: {self.body}"
+
+    def to_sva(self, line: int = 0) -> SvaProperty:
+        return SvaProperty(text=self.text, line=line, label=self.label, kind=self.kind)
+
+
+@dataclass
+class Verdict:
+    test: str
+    verdict: str  # design_bug | model_wrong | unsure
+    reason: str
+
+
+@dataclass
+class ValidAnswer:
+    tests: list  # list[TestPlan]
+    scoreboard: ScoreboardInfo | None  # None: keep the current one
+    assertions: list[ModelProperty] | None  # None: keep the current ones
+    cover_points: list[ModelProperty] | None
+    verdicts: list[Verdict] = field(default_factory=list)
+    notes: str = ""
+    skipped_checks: list[str] = field(default_factory=list)  # checks that could not run
+
+
+def parse_answer(text: str | None, finish_reason: str | None = None) -> dict[str, Any]:
+    """The JSON object in a model's answer (a bare object, or one inside a ```json fence).
+
+    Raises :class:`AnswerProblems` for an empty answer, an answer cut off in the middle, text
+    that is not JSON, or a JSON value that is not an object.
+    """
+    raw = text or ""
+    if not raw.strip():
+        raise AnswerProblems([Problem(
+            "answer", "", "the answer was empty. Answer with exactly one JSON object with the "
+            "keys " + ", ".join(ANSWER_KEYS[:4]) + ".")])
+    body = raw.strip()
+    fence = re.search(r"```(?:json|JSON)?[ \t]*\n", body)
+    cut_fence = False
+    if fence:
+        end = body.find("```", fence.end())
+        if end < 0:
+            cut_fence = True
+            body = body[fence.end():]
+        else:
+            body = body[fence.end():end]
+    start = body.find("{")
+    if start < 0:
+        raise AnswerProblems([Problem(
+            "answer", "", "the answer holds no JSON object (no '{' found). Answer with exactly "
+            "one JSON object, nothing before or after it.")])
+    try:
+        value, _end = json.JSONDecoder(strict=False).raw_decode(body, start)
+    except json.JSONDecodeError as exc:
+        near_end = exc.pos >= len(body.rstrip()) - 1
+        if finish_reason == "length" or cut_fence or near_end:
+            why = ("the provider stopped it at its output token limit (finish_reason=length)"
+                   if finish_reason == "length" else "it ends in the middle of the JSON")
+            raise AnswerProblems([Problem(
+                "answer", f"line {exc.lineno}",
+                f"your answer was cut off: {why}, after {len(raw)} characters (the JSON "
+                f"parser stopped at line {exc.lineno}, column {exc.colno}: {exc.msg}). "
+                "Answer again with a complete JSON object; keep it shorter (fewer plans and "
+                "segments, a compact scoreboard).", exc.lineno)]) from None
+        line = body.splitlines()[exc.lineno - 1] if body.splitlines() else ""
+        raise AnswerProblems([Problem(
+            "answer", f"line {exc.lineno}",
+            f"the answer is not valid JSON: {exc.msg} at line {exc.lineno}, column "
+            f"{exc.colno}: {line.strip()[:120]!r}. Python source goes in a JSON string with "
+            "its newlines written as \\n and its double quotes as \\\".", exc.lineno)]) from None
+    if finish_reason == "length":
+        raise AnswerProblems([Problem(
+            "answer", "", "your answer was cut off at the provider's output token limit "
+            "(finish_reason=length). Answer again, shorter.")])
+    if not isinstance(value, dict):
+        raise AnswerProblems([Problem(
+            "answer", "", f"the answer's JSON is a {type(value).__name__}, not an object with "
+            "the keys " + ", ".join(ANSWER_KEYS[:4]) + ".")])
+    unknown = [k for k in value if k not in ANSWER_KEYS]
+    if unknown:
+        raise AnswerProblems([Problem(
+            "answer", "", f"unknown key(s) {', '.join(map(repr, unknown))}; the answer's keys "
+            f"are {', '.join(ANSWER_KEYS)}.")])
+    return value
+
+
+def validate_answer(answer: dict[str, Any], view: DesignView, *, round_index: int,
+                    taken_tests: Iterable[str] = (), taken_labels: Iterable[str] = (),
+                    require_scoreboard: bool = False, generator: str = "") -> ValidAnswer:
+    """Check every slot of a parsed answer; raise :class:`AnswerProblems` listing them all."""
+    problems: list[Problem] = []
+    plans = answer.get("plans")
+    if not isinstance(plans, list) or not plans:
+        problems.append(Problem("plans", "", "'plans' must be a non-empty list of "
+                                "{name, purpose, segments} objects."))
+        tests: list = []
+    else:
+        tests = validate_plans(plans, view, round_index, taken_tests, problems, generator)
+    sb_src = answer.get("scoreboard")
+    scoreboard: ScoreboardInfo | None = None
+    if sb_src is None:
+        if require_scoreboard:
+            problems.append(Problem("scoreboard", "", "'scoreboard' is required in this round: "
+                                    "the Python source of def SCOREBOARD(txn, prev)."))
+    elif not isinstance(sb_src, str) or not sb_src.strip():
+        problems.append(Problem("scoreboard", "", "'scoreboard' must be a string of Python "
+                                "source (or null to keep the current reference model)."))
+    else:
+        scoreboard = validate_scoreboard(sb_src, view, problems)
+    skipped: list[str] = []
+    reserved = set(taken_labels)
+    props: dict[str, list[ModelProperty] | None] = {}
+    for slot in ("assertions", "cover_points"):
+        items = answer.get(slot)
+        if items is None:
+            props[slot] = None
+            continue
+        if not isinstance(items, list):
+            problems.append(Problem(slot, "", f"'{slot}' must be a list of SystemVerilog "
+                                    f"'{SVA_KINDS[slot]} property' statements (strings)."))
+            props[slot] = None
+            continue
+        got = validate_properties(items, slot, view, reserved, problems, skipped)
+        reserved |= {p.label for p in got}
+        props[slot] = got
+    verdicts = _verdicts(answer.get("verdicts"), problems)
+    notes = answer.get("notes")
+    if notes is not None and not isinstance(notes, str):
+        problems.append(Problem("answer", "notes", "'notes' must be a string."))
+    if problems:
+        raise AnswerProblems(problems)
+    return ValidAnswer(tests, scoreboard, props["assertions"], props["cover_points"], verdicts,
+                       notes or "", skipped)
+
+
+def _verdicts(value: Any, problems: list[Problem]) -> list[Verdict]:
+    if value is None:
+        return []
+    out = []
+    if not isinstance(value, list):
+        problems.append(Problem("verdicts", "", "'verdicts' must be a list of "
+                                "{test, verdict, reason} objects."))
+        return []
+    for i, v in enumerate(value):
+        ok = (isinstance(v, dict) and isinstance(v.get("test"), str)
+              and v.get("verdict") in ("design_bug", "model_wrong", "unsure")
+              and isinstance(v.get("reason", ""), str))
+        if not ok:
+            problems.append(Problem("verdicts", f"[{i}]", "each verdict is {\"test\": name, "
+                                    "\"verdict\": \"design_bug\" | \"model_wrong\" | \"unsure\", "
+                                    "\"reason\": text}."))
+            continue
+        out.append(Verdict(v["test"], v["verdict"], v.get("reason", "")))
+    return out
+
+
+# -- plans -------------------------------------------------------------------------------------
+
+def validate_plans(plans: list[Any], view: DesignView, round_index: int,
+                   taken: Iterable[str], problems: list[Problem], generator: str = "") -> list:
+    from dv.gen.base import TestPlan
+
+    taken_names = set(taken)
+    out: list[TestPlan] = []
+    if len(plans) > MAX_PLANS:
+        problems.append(Problem("plans", "", f"at most {MAX_PLANS} plans per round, got "
+                                f"{len(plans)}."))
+    for i, plan in enumerate(plans[:MAX_PLANS]):
+        where = f"[{i}]"
+        if not isinstance(plan, dict):
+            problems.append(Problem("plans", where, "each plan is an object {\"name\", "
+                                    "\"purpose\", \"segments\"}."))
+            continue
+        extra = [k for k in plan if k not in ("name", "purpose", "segments")]
+        if extra:
+            problems.append(Problem("plans", where, f"unknown key(s) {extra}; a plan has "
+                                    "name, purpose, segments."))
+        name = plan.get("name")
+        full = ""
+        if not isinstance(name, str) or not _TEST_NAME.match(name):
+            problems.append(Problem("plans", f"{where}.name", f"{name!r} is not a valid test "
+                                    "name: a letter, then letters, digits or _, at most 48."))
+        else:
+            base = re.sub(r"^r\d+_", "", name)
+            full = f"r{round_index}_{base}"
+            if full in taken_names:
+                problems.append(Problem("plans", f"{where}.name", f"a test named {full!r} "
+                                        "exists already; choose another name."))
+            taken_names.add(full)
+        purpose = plan.get("purpose", "")
+        if not isinstance(purpose, str):
+            problems.append(Problem("plans", f"{where}.purpose", "'purpose' must be a string."))
+            purpose = ""
+        segs = plan.get("segments")
+        before = len(problems)
+        if not isinstance(segs, list) or not segs:
+            problems.append(Problem("plans", f"{where}.segments", "'segments' must be a "
+                                    "non-empty list of segment objects."))
+            continue
+        if len(segs) > MAX_SEGMENTS:
+            problems.append(Problem("plans", f"{where}.segments", f"at most {MAX_SEGMENTS} "
+                                    f"segments per plan, got {len(segs)}."))
+        clean = [_segment(s, view, f"{where}.segments[{j}]", problems)
+                 for j, s in enumerate(segs[:MAX_SEGMENTS])]
+        total = sum(s.get("cycles", 0) for s in clean if s)
+        if total > MAX_PLAN_CYCLES:
+            problems.append(Problem("plans", f"{where}.segments", f"the plan runs {total} "
+                                    f"cycles; at most {MAX_PLAN_CYCLES} per plan."))
+        if len(problems) == before and full:
+            out.append(TestPlan(full, {"segments": clean}, purpose.strip()[:300],
+                                generator=generator))
+    return out
+
+
+def _segment(seg: Any, view: DesignView, where: str, problems: list[Problem]) -> dict:
+    if not isinstance(seg, dict):
+        problems.append(Problem("plans", where, "a segment is an object, e.g. {\"cycles\": "
+                                "200, \"bias\": {...}}."))
+        return {}
+    unknown = [k for k in seg if k not in PLAN_KEYS]
+    if unknown:
+        problems.append(Problem("plans", where, f"unknown key(s) {unknown}; a segment's keys "
+                                f"are {', '.join(PLAN_KEYS)}."))
+    kind = seg.get("kind")
+    if kind is not None:
+        if kind != "reset":
+            problems.append(Problem("plans", f"{where}.kind", f"kind {kind!r} is unknown; the "
+                                    "only kind is \"reset\" (omit 'kind' for stimulus)."))
+            return {}
+        if view.reset is None:
+            problems.append(Problem("plans", f"{where}.kind", "the design has no reset: "
+                                    "a reset segment cannot be run."))
+        others = [k for k in seg if k not in ("kind", "cycles")]
+        if others:
+            problems.append(Problem("plans", where, f"a reset segment takes only 'cycles', "
+                                    f"not {others}."))
+        cycles = _int(seg.get("cycles", 2), 1, MAX_RESET_CYCLES, f"{where}.cycles", problems)
+        return {"kind": "reset", "cycles": cycles}
+    out: dict[str, Any] = {}
+    if "cycles" not in seg:
+        problems.append(Problem("plans", f"{where}.cycles", "every stimulus segment needs "
+                                f"'cycles' (1..{MAX_SEGMENT_CYCLES})."))
+    else:
+        out["cycles"] = _int(seg["cycles"], 1, MAX_SEGMENT_CYCLES, f"{where}.cycles", problems)
+    one_bit = view.one_bit_inputs()
+    if "bias" in seg:
+        bias = seg["bias"]
+        if not isinstance(bias, dict):
+            problems.append(Problem("plans", f"{where}.bias", "'bias' maps 1-bit inputs to a "
+                                    f"probability of 1, e.g. {{{_eg(one_bit)}: 0.9}}."))
+        else:
+            out["bias"] = {}
+            for name, p in bias.items():
+                if _input_name(name, view, f"{where}.bias", problems, one_bit_only=True):
+                    out["bias"][name] = _prob(p, f"{where}.bias.{name}", problems)
+    for key in ("default_bias", "hold", "corner_p"):
+        if key in seg:
+            out[key] = _prob(seg[key], f"{where}.{key}", problems)
+    if "data" in seg:
+        if seg["data"] not in DATA_MODES:
+            problems.append(Problem("plans", f"{where}.data", f"data mode {seg['data']!r} is "
+                                    f"unknown; use one of {', '.join(DATA_MODES)}."))
+        else:
+            out["data"] = seg["data"]
+    if "values" in seg:
+        values = seg["values"]
+        if not isinstance(values, dict):
+            problems.append(Problem("plans", f"{where}.values", "'values' maps inputs to a "
+                                    "list of values to prefer."))
+        else:
+            out["values"] = {}
+            for name, vals in values.items():
+                if not _input_name(name, view, f"{where}.values", problems):
+                    continue
+                sig = view.inputs[name]
+                w = f"{where}.values.{name}"
+                if not isinstance(vals, list) or not vals or len(vals) > MAX_VALUES:
+                    problems.append(Problem("plans", w, f"must be a list of 1..{MAX_VALUES} "
+                                            f"integers for {sig.describe()}."))
+                    continue
+                good = []
+                for v in vals:
+                    if isinstance(v, bool) or not isinstance(v, int):
+                        problems.append(Problem("plans", w, f"{v!r} is not an integer (write "
+                                                "numbers in decimal; JSON has no 0x literals)."))
+                    elif not sig.fits(v):
+                        problems.append(Problem("plans", w, f"{v} does not fit "
+                                                f"{sig.describe()}."))
+                    else:
+                        good.append(v)
+                out["values"][name] = good
+    return out
+
+
+def _eg(names: list[str]) -> str:
+    return json.dumps(names[0]) if names else '"en"'
+
+
+def _input_name(name: Any, view: DesignView, where: str, problems: list[Problem],
+                one_bit_only: bool = False) -> bool:
+    if name in view.inputs:
+        if one_bit_only and view.inputs[name].width != 1:
+            problems.append(Problem("plans", f"{where}.{name}", f"bias applies to 1-bit inputs "
+                                    f"only; {view.inputs[name].describe()} is wider: use "
+                                    "'values' (with 'hold') or 'data' for it."))
+            return False
+        return True
+    if name == view.clock:
+        msg = f"{name} is the clock: the harness drives it."
+    elif name == view.reset:
+        msg = (f"{name} is the reset: the harness drives it; use a {{\"kind\": \"reset\", "
+               "\"cycles\": N}} segment to pulse it.")
+    elif name in view.outputs or name in view.internal or name in view.memories:
+        msg = f"{name} is not a data input of {view.top}: stimulus can drive only inputs."
+    else:
+        msg = f"{name!r} is not a signal of {view.top}."
+    names = view.one_bit_inputs() if one_bit_only else list(view.inputs)
+    problems.append(Problem("plans", f"{where}.{name}", f"{msg} The "
+                            f"{'1-bit ' if one_bit_only else ''}data inputs are: "
+                            f"{', '.join(names) or 'none'}."))
+    return False
+
+
+def _int(v: Any, lo: int, hi: int, where: str, problems: list[Problem]) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        problems.append(Problem("plans", where, f"must be an integer {lo}..{hi}, got {v!r}."))
+        return lo
+    if not lo <= v <= hi:
+        problems.append(Problem("plans", where, f"must be {lo}..{hi}, got {v}."))
+        return max(lo, min(hi, v))
+    return v
+
+
+def _prob(v: Any, where: str, problems: list[Problem]) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) \
+            or not 0.0 <= v <= 1.0:
+        problems.append(Problem("plans", where, f"must be a probability 0.0..1.0, got {v!r}."))
+        return 0.5
+    return float(v)
+
+
+# -- scoreboard --------------------------------------------------------------------------------
+
+def lint_cocotb(src: str, slot: str = "scoreboard") -> list[Problem]:
+    """Removed cocotb 1.x APIs in ``src`` (comments and strings are not looked at)."""
+    code_lines = _code_only(src)
+    problems = []
+    for pattern, api, fix in REMOVED_COCOTB:
+        rx = re.compile(pattern)
+        for lineno, text in code_lines:
+            if rx.search(text):
+                problems.append(Problem(slot, f"line {lineno}", f"`{api}` is a cocotb 1.x API "
+                                        f"that cocotb 2.x removed: {fix}.", lineno))
+                break
+    return problems
+
+
+def _code_only(src: str) -> list[tuple[int, str]]:
+    """Lines of ``src`` with comments and string literals blanked (best effort)."""
+    lines = src.splitlines()
+    try:
+        out = [list(line) for line in lines]
+        for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+            if tok.type in (tokenize.COMMENT, tokenize.STRING):
+                (r0, c0), (r1, c1) = tok.start, tok.end
+                for r in range(r0, r1 + 1):
+                    if r - 1 >= len(out):
+                        break
+                    row = out[r - 1]
+                    a = c0 if r == r0 else 0
+                    b = c1 if r == r1 else len(row)
+                    for c in range(a, min(b, len(row))):
+                        row[c] = " "
+        return [(i + 1, "".join(r)) for i, r in enumerate(out)]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return [(i + 1, re.sub(r"#.*$", "", line)) for i, line in enumerate(lines)]
+
+
+def validate_scoreboard(src: str, view: DesignView,
+                        problems: list[Problem] | None = None) -> ScoreboardInfo:
+    """Check a reference model's source; problems are appended to ``problems``."""
+    problems = problems if problems is not None else []
+    info = ScoreboardInfo(source=src)
+    problems.extend(lint_cocotb(src))
+    try:
+        tree = ast.parse(src, filename="scoreboard")
+    except SyntaxError as exc:
+        lines = src.splitlines()
+        line = exc.lineno or 0
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        caret = ""
+        if exc.offset and text:
+            caret = "\n    " + " " * (exc.offset - 1) + "^"
+        problems.append(Problem("scoreboard", f"line {line}", f"SyntaxError: {exc.msg}:\n    "
+                                f"{text}{caret}", line))
+        return info
+    _ScoreboardChecker(view, info, problems).run(tree)
+    return info
+
+
+class _ScoreboardChecker:
+    def __init__(self, view: DesignView, info: ScoreboardInfo, problems: list[Problem]) -> None:
+        self.view = view
+        self.info = info
+        self.problems = problems
+        self.bound: set[str] = set()
+        self.imported: set[str] = set()
+        self.roots: set[str] = set()  # parameter names that hold a transaction
+        self.aliases: dict[str, str] = {}  # variable -> "in" | "out" | "fsm"
+        self.parents: dict[int, ast.AST] = {}
+        self.reported: set[tuple[int, str]] = set()
+
+    def problem(self, node: ast.AST | None, message: str) -> None:
+        line = getattr(node, "lineno", None)
+        key = (line or 0, message)
+        if key in self.reported:
+            return
+        self.reported.add(key)
+        self.problems.append(Problem("scoreboard", f"line {line}" if line else "", message, line))
+
+    def run(self, tree: ast.Module) -> None:
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+        self._top_level(tree)
+        self._collect_bindings(tree)
+        for node in ast.walk(tree):
+            self._node(node)
+        if not self.info.checks:
+            self.problem(None, "the scoreboard never returns an error message: SCOREBOARD must "
+                         "return a string describing the mismatch when the DUT disagrees with "
+                         "the spec, and None when it agrees.")
+
+    def _top_level(self, tree: ast.Module) -> None:
+        defs: dict[str, ast.FunctionDef] = {}
+        for i, st in enumerate(tree.body):
+            if isinstance(st, ast.FunctionDef):
+                defs[st.name] = st
+            elif isinstance(st, ast.Import | ast.ImportFrom):
+                continue  # checked with every import below
+            elif isinstance(st, ast.Assign | ast.AnnAssign):
+                continue
+            elif isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant) \
+                    and isinstance(st.value.value, str) and i == 0:
+                continue
+            else:
+                self.problem(st, f"a top-level `{type(st).__name__.lower()}` statement is not "
+                             "allowed: at module level write only `import math`, assignments "
+                             "of constants or state, and function definitions.")
+        sb = defs.get("SCOREBOARD")
+        if sb is None:
+            self.problem(None, "no top-level `def SCOREBOARD(txn, prev):` was found; the slot "
+                         "is that function, returning an error string or None.")
+        else:
+            self._signature(sb, 2, "SCOREBOARD(txn, prev)")
+            self.roots |= {a.arg for a in sb.args.args}
+        hook = defs.get("SCOREBOARD_RESET")
+        if hook is not None:
+            self._signature(hook, 1, "SCOREBOARD_RESET(txn)")
+            self.roots |= {a.arg for a in hook.args.args}
+            self.info.has_reset_hook = True
+        self.roots |= {"txn", "prev"}
+
+    def _signature(self, fn: ast.FunctionDef, n: int, shape: str) -> None:
+        a = fn.args
+        if len(a.args) != n or a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs:
+            self.problem(fn, f"{fn.name} must take exactly {n} positional parameter"
+                         f"{'s' if n > 1 else ''}: def {shape}.")
+
+    def _collect_bindings(self, tree: ast.Module) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+                self.bound.add(node.id)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                self.bound.add(node.name)
+            elif isinstance(node, ast.arg):
+                self.bound.add(node.arg)
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                self.bound.add(node.name)
+            elif isinstance(node, ast.Global | ast.Nonlocal):
+                self.bound.update(node.names)
+            elif isinstance(node, ast.alias):
+                self.bound.add((node.asname or node.name).split(".")[0])
+            elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+                self.bound.add(node.name)
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Subscript):
+                key = _const_key(node.value)
+                if key in ("in", "out", "fsm"):
+                    for t in node.targets:
+                        if isinstance(t, ast.Name):
+                            self.aliases[t.id] = key
+        # a helper called with txn["in"] (or an alias of it): its parameter is an alias too
+        params = {st.name: [a.arg for a in st.args.args] for st in ast.walk(tree)
+                  if isinstance(st, ast.FunctionDef)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and node.func.id in params:
+                for arg, pname in zip(node.args, params[node.func.id], strict=False):
+                    group = self._group_of(arg)
+                    if group is not None and pname not in self.roots:
+                        self.aliases.setdefault(pname, group)
+
+    def _node(self, node: ast.AST) -> None:
+        if isinstance(node, ast.ClassDef):
+            self.problem(node, "classes are not allowed in the scoreboard: keep state in "
+                         "module-level dicts or lists.")
+        elif isinstance(node, ast.AsyncFunctionDef | ast.Await | ast.AsyncFor | ast.AsyncWith):
+            self.problem(node, "the scoreboard is plain synchronous Python: no async/await "
+                         "(the harness calls it once per clock cycle).")
+        elif isinstance(node, ast.With):
+            self.problem(node, "`with` blocks are not allowed in the scoreboard (no files, "
+                         "no locks, no context managers).")
+        elif isinstance(node, ast.Yield | ast.YieldFrom):
+            self.problem(node, "the scoreboard must return a value, not yield.")
+        elif isinstance(node, ast.FunctionDef) and node.decorator_list:
+            self.problem(node, f"decorators are not allowed (on {node.name}).")
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            self._import(node)
+        elif isinstance(node, ast.Name):
+            self._name(node)
+        elif isinstance(node, ast.Attribute):
+            self._attribute(node)
+        elif isinstance(node, ast.Subscript):
+            self._subscript(node)
+        elif isinstance(node, ast.Call):
+            self._call(node)
+        elif isinstance(node, ast.Compare):
+            self._compare(node)
+        elif isinstance(node, ast.BinOp):
+            self._binop(node)
+        elif isinstance(node, ast.Return):
+            self._return(node)
+
+    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        parent = self.parents.get(id(node))
+        for mod in mods:
+            if mod.split(".")[0] not in ALLOWED_IMPORTS:
+                self.problem(node, f"`import {mod}` is not allowed: the scoreboard may import "
+                             f"only {', '.join(sorted(ALLOWED_IMPORTS))} (no file, network or "
+                             "process access, no simulator access).")
+            elif not isinstance(parent, ast.Module):
+                self.problem(node, "import math at the top of the scoreboard, not inside a "
+                             "function.")
+            else:
+                self.imported.add(mod)
+        if isinstance(node, ast.ImportFrom):
+            for a in node.names:
+                if a.name == "*":
+                    self.problem(node, "`from math import *` is not allowed: import the "
+                                 "names you use.")
+
+    def _name(self, node: ast.Name) -> None:
+        name = node.id
+        if name.startswith("__"):
+            self.problem(node, f"the name {name} is not allowed (no dunder names).")
+            return
+        if name.startswith("_dv"):
+            self.problem(node, f"names starting with _dv are reserved for dv ({name}).")
+            return
+        if isinstance(node.ctx, ast.Store):
+            if name in RESERVED_NAMES or re.match(r"^r\d+_", name):
+                self.problem(node, f"the name {name} is reserved for the testbench's own code: "
+                             "choose another.")
+            elif name in FORBIDDEN_NAMES and name not in ("os", "sys", "socket"):
+                self.problem(node, f"do not rebind the name {name}.")
+            return
+        if name in FORBIDDEN_NAMES:
+            self.problem(node, f"`{name}` is not allowed in generated code ({FORBIDDEN_NAMES[name]}"
+                         ").")
+            return
+        if name in self.bound or name in ALLOWED_BUILTINS:
+            return
+        self.problem(node, f"the name `{name}` is not defined. The scoreboard may use the "
+                     "names it defines itself, math (after `import math`) and these builtins: "
+                     + ", ".join(sorted(ALLOWED_BUILTINS)) + ".")
+
+    def _attribute(self, node: ast.Attribute) -> None:
+        if node.attr.startswith("_"):
+            self.problem(node, f"the attribute .{node.attr} is not allowed (no private or "
+                         "dunder attributes).")
+        elif node.attr in BLOCKED_ATTRIBUTES:
+            extra = " Use an f-string instead." if node.attr.startswith("format") else ""
+            self.problem(node, f"the attribute .{node.attr} is not allowed.{extra}")
+
+    def _call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "get" and node.args:
+            ref = self._ref_of_get(node)
+            if ref is not None:
+                self._check_ref(node, *ref)
+
+    def _ref_of_get(self, node: ast.Call) -> tuple[str, str] | None:
+        func = node.func
+        assert isinstance(func, ast.Attribute)
+        arg = node.args[0]
+        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+            return None
+        group = self._group_of(func.value)
+        if group is not None:
+            return group, arg.value
+        if isinstance(func.value, ast.Name) and func.value.id in self.roots \
+                and func.value.id not in self.aliases:
+            self._check_txn_key(node, arg.value)
+        return None
+
+    def _group_of(self, expr: ast.AST) -> str | None:
+        """'in'/'out'/'fsm' when ``expr`` is ``<x>["in"]``, ``<x>.get("in")`` or an alias."""
+        if isinstance(expr, ast.Name):
+            return self.aliases.get(expr.id)
+        key = None
+        if isinstance(expr, ast.Subscript):
+            key = _const_key(expr)
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) \
+                and expr.func.attr == "get" and expr.args \
+                and isinstance(expr.args[0], ast.Constant):
+            key = expr.args[0].value
+        return key if key in ("in", "out", "fsm") else None
+
+    def _subscript(self, node: ast.Subscript) -> None:
+        key = _const_key(node)
+        if key is None:
+            return
+        group = self._group_of(node.value)
+        if group is not None:
+            self._check_ref(node, group, key)
+        elif isinstance(node.value, ast.Name) and node.value.id in self.roots \
+                and node.value.id not in self.aliases:
+            self._check_txn_key(node, key)
+
+    def _check_txn_key(self, node: ast.AST, key: Any) -> None:
+        if key not in TXN_KEYS:
+            self.problem(node, f"a transaction has no key {key!r}; its keys are "
+                         f"{', '.join(map(repr, TXN_KEYS))}: txn['in'][input], "
+                         "txn['out'][output], txn['fsm'][state variable].")
+
+    def _check_ref(self, node: ast.AST, group: str, name: Any) -> None:
+        sigs = self.view.group(group)
+        if name in sigs:
+            self.info.refs.add(f"{group}.{name}")
+            return
+        v = self.view
+        if group == "in" and name == v.reset:
+            why = (f"{name} is the reset: it is not in txn['in']. The harness does not call "
+                   "SCOREBOARD while reset is asserted; define SCOREBOARD_RESET(txn) to "
+                   "restart your model after a reset.")
+        elif group == "in" and name == v.clock:
+            why = f"{name} is the clock: it is not in txn['in']."
+        elif name in v.inputs or name in v.outputs or name in v.fsm:
+            right = "in" if name in v.inputs else "out" if name in v.outputs else "fsm"
+            why = f"{name} is in txn[{right!r}], not txn[{group!r}]."
+        elif name in v.internal or name in v.memories:
+            why = (f"{name} is internal to {v.top}: the scoreboard sees only ports (and FSM "
+                   "state variables). Internal signals may be used in assertions instead.")
+        else:
+            why = f"{name!r} is not a signal of {v.top} (hallucinated name?)."
+        self.problem(node, f"txn[{group!r}][{name!r}]: {why} txn[{group!r}] holds: "
+                     + (", ".join(s.describe() for s in sigs.values()) or "nothing") + ".")
+
+    def _sig(self, expr: ast.AST) -> SignalInfo | None:
+        """The signal ``expr`` reads directly (``txn["out"]["count"]``), if any."""
+        group: str | None = None
+        name: Any = None
+        if isinstance(expr, ast.Subscript):
+            name = _const_key(expr)
+            group = self._group_of(expr.value)
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) \
+                and expr.func.attr == "get" and expr.args \
+                and isinstance(expr.args[0], ast.Constant):
+            name = expr.args[0].value
+            group = self._group_of(expr.func.value)
+        if group is None or name is None:
+            return None
+        return self.view.group(group).get(name)
+
+    def _compare(self, node: ast.Compare) -> None:
+        operands = [node.left, *node.comparators]
+        for (a, b), op in zip(zip(operands, operands[1:], strict=False), node.ops, strict=True):
+            for sig_side, const_side in ((a, b), (b, a)):
+                sig = self._sig(sig_side)
+                if sig is None:
+                    continue
+                consts = _int_constants(const_side, op)
+                for c in consts:
+                    if isinstance(op, ast.Eq | ast.NotEq | ast.In | ast.NotIn) \
+                            and not sig.fits(c):
+                        self.problem(node, f"{c} can never equal {sig.describe()}: the "
+                                     "comparison is always "
+                                     f"{'false' if isinstance(op, ast.Eq | ast.In) else 'true'}"
+                                     ". Check the signal's width.")
+
+    def _binop(self, node: ast.BinOp) -> None:
+        sig = self._sig(node.left) or self._sig(node.right)
+        if sig is None:
+            return
+        other = node.right if self._sig(node.left) else node.left
+        c = _int_constant(other)
+        if c is None:
+            return
+        if isinstance(node.op, ast.BitAnd) and c > sig.mask and c & ~sig.mask \
+                and not sig.signed:
+            self.problem(node, f"the mask {c:#x} is wider than {sig.describe()}: a mask for "
+                         f"it is at most {sig.mask:#x}.")
+        if isinstance(node.op, ast.RShift) and node.left is not other and c >= sig.width:
+            self.problem(node, f"shifting {sig.describe()} right by {c} leaves nothing: its "
+                         f"bits are 0..{sig.width - 1}.")
+
+    def _return(self, node: ast.Return) -> None:
+        if node.value is None or (isinstance(node.value, ast.Constant)
+                                  and node.value.value is None):
+            return
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, bool | int):
+            return
+        guards: list[str] = []
+        cur: ast.AST | None = node
+        while cur is not None:
+            parent = self.parents.get(id(cur))
+            if isinstance(parent, ast.If | ast.While):
+                in_body = any(cur is s for s in parent.body)
+                test = ast.unparse(parent.test)
+                guards.append(test if in_body else f"not ({test})")
+                self._guard_refs(parent.test, in_body)
+            if isinstance(parent, ast.FunctionDef):
+                break
+            cur = parent
+        self.info.checks.append(tuple(reversed(guards)))
+
+    def _guard_refs(self, test: ast.AST, positive: bool) -> None:
+        for node in ast.walk(test):
+            sig_node = None
+            if isinstance(node, ast.Subscript | ast.Call):
+                sig_node = node
+            if sig_node is not None:
+                sig = self._sig(sig_node)
+                if sig is not None:
+                    group = self._group_of(sig_node.value if isinstance(sig_node, ast.Subscript)
+                                           else sig_node.func.value)  # type: ignore[attr-defined]
+                    self.info.guarded.add(f"{group}.{sig.name}")
+            if isinstance(node, ast.Compare):
+                operands = [node.left, *node.comparators]
+                for (a, b), op in zip(zip(operands, operands[1:], strict=False), node.ops,
+                                      strict=True):
+                    for side in (a, b):
+                        sig = self._sig(side)
+                        if sig is not None:
+                            self.info.compares.add((sig.name, type(op).__name__))
+
+
+def _const_key(node: ast.Subscript) -> Any:
+    sl = node.slice
+    if isinstance(sl, ast.Constant) and isinstance(sl.value, str):
+        return sl.value
+    return None
+
+
+def _int_constant(node: ast.AST) -> int | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) \
+            and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _int_constant(node.operand)
+        return -inner if inner is not None else None
+    return None
+
+
+def _int_constants(node: ast.AST, op: ast.cmpop) -> list[int]:
+    if isinstance(op, ast.In | ast.NotIn) and isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return [c for c in (_int_constant(e) for e in node.elts) if c is not None]
+    c = _int_constant(node)
+    return [] if c is None else [c]
+
+
+# -- assertions and cover points ---------------------------------------------------------------
+
+_PROP_HEAD = re.compile(r"^\s*(?:(?P<label>[A-Za-z_]\w*)\s*:\s*)?(?P<kind>assert|assume|cover|"
+                        r"restrict|expect)\b\s*(?P<prop>property\b)?", re.S)
+
+
+def validate_properties(items: list[Any], slot: str, view: DesignView, taken: set[str],
+                        problems: list[Problem],
+                        skipped: list[str] | None = None) -> list[ModelProperty]:
+    """Check ``assert property``/``cover property`` statements; return the good ones."""
+    want = SVA_KINDS[slot]
+    out: list[ModelProperty] = []
+    labels = set(taken)
+    for i, item in enumerate(items):
+        where = f"[{i}]"
+        label: str | None = None
+        if isinstance(item, dict):
+            text = item.get("property") or item.get("text") or item.get("sva")
+            label = item.get("name") or item.get("label")
+            if label is not None and not isinstance(label, str):
+                label = None
+        else:
+            text = item
+        if not isinstance(text, str) or not text.strip():
+            problems.append(Problem(slot, where, f"each entry is a string holding one "
+                                    f"SystemVerilog '{want} property (...);' statement."))
+            continue
+        text = " ".join(text.strip().split())
+        m = _PROP_HEAD.match(text)
+        if not m:
+            problems.append(Problem(slot, where, f"{text[:80]!r} is not a '{want} property' "
+                                    f"statement; write e.g. 'name: {want} property "
+                                    f"(@({view.clock_edge} {view.clock}) ...);'."))
+            continue
+        if m.group("label"):
+            if label and label != m.group("label"):
+                problems.append(Problem(slot, where, f"two names given: {label!r} and "
+                                        f"{m.group('label')!r}."))
+                continue
+            label = m.group("label")
+        body = text[m.start("kind"):].strip()
+        kind = m.group("kind")
+        if kind != want:
+            problems.append(Problem(slot, where, f"'{slot}' holds only '{want} property' "
+                                    f"statements, not '{kind}'"
+                                    + (" (dv never lets a model add assumptions: they would "
+                                       "hide behaviour)." if kind in ("assume", "restrict")
+                                       else ".")))
+            continue
+        if not m.group("prop"):
+            problems.append(Problem(slot, where, f"write a concurrent '{want} property "
+                                    f"(@({view.clock_edge} {view.clock}) ...);', not an "
+                                    "immediate assertion."))
+            continue
+        if not body.endswith(";"):
+            body += ";"
+        if label is None:
+            label = f"llm_{'a' if want == 'assert' else 'c'}_{_short_hash(body)}"
+        name_where = f"{where} ({label})"
+        if not _LABEL.match(label):
+            problems.append(Problem(slot, name_where, f"the name {label!r} is not a valid "
+                                    "SystemVerilog identifier (letters, digits, _)."))
+            continue
+        if label in labels or label in view.sva_signals() or label in view.params:
+            problems.append(Problem(slot, name_where, f"the name {label!r} is already used "
+                                    "(by another property, a signal or a parameter)."))
+            continue
+        errs = _sva_shape(body, view)
+        if not errs:
+            errs = _pyslang_check(body, label, view)
+        if not errs:
+            errs, note = _formal_subset(body, slot, i)
+            if note and skipped is not None and note not in skipped:
+                skipped.append(note)
+        if errs:
+            for e in errs:
+                problems.append(Problem(slot, name_where, e))
+            continue
+        labels.add(label)
+        out.append(ModelProperty(label, want, body))
+    return out
+
+
+def _short_hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def _sva_shape(body: str, view: DesignView) -> list[str]:
+    errs: list[str] = []
+    clk = view.clock
+    if not re.search(rf"@\s*\(\s*(posedge|negedge)\s+{re.escape(clk)}\s*\)", body):
+        errs.append(f"the property must name its clock: '@({view.clock_edge} {clk})' right "
+                    "after 'property ('.")
+    for fn in re.findall(r"\$(\w+)", body):
+        if fn not in SVA_SYSTEM_FUNCTIONS:
+            errs.append(f"${fn} is not allowed; the system functions allowed are "
+                        + ", ".join("$" + f for f in sorted(SVA_SYSTEM_FUNCTIONS)) + ".")
+    if "`" in body:
+        errs.append("macros (`...) are not allowed in properties.")
+    depth = 0
+    stripped = re.sub(r'"[^"]*"', '""', body)
+    for j, ch in enumerate(stripped):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == ";" and depth == 0 and j != len(stripped) - 1:
+            errs.append("one statement per entry: this one has text after its ';'.")
+            break
+    if depth != 0:
+        errs.append("the parentheses do not balance.")
+    if re.search(r"\)\s*else\b", stripped) or re.search(r"\$(display|error|fatal)",
+                                                        stripped):
+        errs.append("no action blocks ('else ...'): dv adds the failure report itself, so a "
+                    "failure can be traced back to the property.")
+    hier = re.findall(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b", re.sub(r"\d+\.\d+", "", stripped))
+    if hier:
+        a, b = hier[0]
+        errs.append(f"hierarchical names ({a}.{b}) are not allowed: the property is bound "
+                    f"into {view.top} and sees its signals by their plain names.")
+    return errs
+
+
+def props_wrapper(view: DesignView, bodies: Sequence[tuple[str, str]]) -> str:
+    """A module declaring the DUT's signals (as the harness's bound props module does)."""
+    ports = []
+    for s in view.sva_signals().values():
+        rng = f"[{s.width - 1}:0] " if s.width > 1 else ""
+        sign = "signed " if s.signed else ""
+        ports.append(f"input logic {sign}{rng}{s.name}")
+    params = [f"localparam {n} = {v};" for n, v in view.params.items()]
+    lines = [f"module {view.top}_dv_check ({', '.join(ports)});", *params]
+    for label, body in bodies:
+        lines.append(f"{label}: {body}")
+    lines.append("endmodule")
+    return "\n".join(lines) + "\n"
+
+
+def _pyslang_check(body: str, label: str, view: DesignView) -> list[str]:
+    import pyslang
+    from pyslang import ast as sast
+    from pyslang import syntax as sx
+
+    text = props_wrapper(view, [(label, body)])
+    tree = sx.SyntaxTree.fromText(text, "property.sv")
+    comp = sast.Compilation()
+    comp.addSyntaxTree(tree)
+    engine = pyslang.DiagnosticEngine(tree.sourceManager)
+    errs: list[str] = []
+    seen: set[str] = set()
+    for d in list(tree.diagnostics) + list(comp.getAllDiagnostics()):
+        if not d.isError():
+            continue
+        msg = engine.formatMessage(d)
+        if msg in seen:
+            continue
+        seen.add(msg)
+        if "undeclared identifier" in msg:
+            names = ", ".join(s.describe() for s in view.sva_signals().values())
+            params = ", ".join(f"{k}={v}" for k, v in view.params.items())
+            msg += (f". The signals of {view.top} visible to properties are: {names}"
+                    + (f"; parameters: {params}" if params else "")
+                    + (f"; memories ({', '.join(view.memories)}) are not visible"
+                       if view.memories else "") + ".")
+        errs.append(f"SystemVerilog error: {msg}")
+    return errs
+
+
+def _formal_subset(body: str, slot: str, index: int) -> tuple[list[str], str]:
+    """Ask ``dv.formal.sva.parse_property`` (when it exists) whether ``body`` is in the subset
+    the formal engine reads. Returns (problems, a note when the check could not run)."""
+    try:
+        from dv.formal import sva  # type: ignore[attr-defined]
+    except Exception:  # not written yet, or broken: the check is skipped, not failed
+        return [], "formal subset check skipped: dv.formal.sva is not available"
+    parse = getattr(sva, "parse_property", None)
+    unsupported = getattr(sva, "UnsupportedSva", None)
+    if parse is None or unsupported is None:
+        return [], "formal subset check skipped: dv.formal.sva has no parse_property"
+    try:
+        parse(body, source_file=f"<model {slot}>", line=index + 1)
+    except unsupported as exc:
+        return [f"the formal engine cannot read this property: {exc}. Rewrite it within the "
+                "supported subset."], ""
+    except Exception as exc:  # a bug in the checker is not the model's fault
+        return [], f"formal subset check failed to run ({type(exc).__name__}: {exc})"
+    return [], ""
+
+
+__all__ = [
+    "ALLOWED_BUILTINS", "AnswerProblems", "DesignView", "ModelProperty", "Problem",
+    "ScoreboardInfo", "ValidAnswer", "Verdict", "lint_cocotb", "parse_answer",
+    "props_wrapper", "validate_answer", "validate_plans", "validate_properties",
+    "validate_scoreboard",
+]
