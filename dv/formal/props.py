@@ -1,0 +1,314 @@
+"""Collecting the properties ``dv prove`` checks, and naming every check of the model.
+
+Three sources:
+
+- ``--props P.sv`` files: modules bound into (or wrapping) the design. Their immediate
+  ``assert``/``assume``/``cover`` statements go to Yosys as written. Their concurrent
+  ``assert|assume|cover property`` statements are lowered by :mod:`dv.formal.sva` into a
+  monitor module, and Yosys reads a copy of the file with those statements blanked out (same
+  line numbers). A concurrent property there is read against the top module's signals, so the
+  props module must use the design's names (as a ``bind top props_module i (.*)`` does).
+- immediate checks written inline in the RTL (read as they are);
+- the spec's ``sva`` blocks (``--spec``), lowered by :mod:`dv.formal.sva`.
+
+A concurrent property the lowering does not support becomes an ``unsupported`` verdict; the
+others are still checked.
+
+After Yosys, :func:`name_checks` gives each ``; yosys-smt2-assert|assume|cover`` of the model a
+:class:`Property`: its name (the statement label, else ``<kind>@<file>:<line>``), its source
+location and text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dv.design.model import Design
+from dv.design.spec import SvaProperty
+from dv.errors import InputError
+from dv.formal.model import SmtCheck, SmtModel
+
+try:  # written in parallel by another engineer; absent in early checkouts
+    from dv.formal import sva as _sva
+except ImportError:  # pragma: no cover - exercised only without sva.py
+    _sva = None  # type: ignore[assignment]
+
+
+@dataclass
+class Property:
+    name: str
+    kind: str  # assert | assume | cover
+    file: str  # as shown to the user (relative to the root when under it)
+    line: int
+    text: str  # the statement as written
+    origin: str  # "rtl" | "props" | "spec"
+    label: str | None = None  # the statement label (used to find it in simulation)
+    check: SmtCheck | None = None  # the model's check, once the model exists
+    unsupported: str | None = None  # why the lowering refused it
+    concurrent: bool = False
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass
+class Collected:
+    """What goes to Yosys, and the properties known before it runs."""
+
+    yosys_files: list[Path] = field(default_factory=list)  # props files (or blanked copies)
+    rename: dict[str, str] = field(default_factory=dict)  # blanked copy -> original path
+    concurrent: list[Property] = field(default_factory=list)  # lowered or unsupported
+    monitor: object | None = None  # sva.LoweredModule
+    monitor_labels: dict[str, Property] = field(default_factory=dict)  # label in monitor -> prop
+    monitor_instance: str = ""
+    monitor_file: Path | None = None
+
+
+_CONCURRENT_KINDS = ("AssertPropertyStatement", "AssumePropertyStatement",
+                     "CoverPropertyStatement")
+
+
+def concurrent_statements(text: str, defines: Mapping[str, str] | None = None
+                          ) -> list[tuple[int, int, int, str, str | None, str]]:
+    """Concurrent assertion statements of an SV text: (start, end, line, text, label, kind),
+    read with ``FORMAL`` and ``defines`` defined (what Yosys will see)."""
+    import pyslang
+    from pyslang import parsing
+    from pyslang import syntax as sx
+
+    pp = parsing.PreprocessorOptions()
+    macros = {"FORMAL": "", **dict(defines or {})}
+    pp.predefines = [f"{k}={v}" if v != "" else k for k, v in macros.items()]
+    tree = sx.SyntaxTree.fromText(text, pyslang.SourceManager(), "props.sv", "",
+                                  pyslang.Bag([pp]))
+    found: list[tuple[int, int, int, str, str | None, str]] = []
+
+    def visit(node: object) -> bool:
+        kind = str(getattr(node, "kind", ""))
+        if kind.rsplit(".", 1)[-1] in _CONCURRENT_KINDS:
+            rng = node.sourceRange  # type: ignore[attr-defined]
+            start, end = rng.start.offset, rng.end.offset
+            label_node = getattr(node, "label", None)
+            label = None
+            if label_node is not None:
+                try:
+                    label = label_node.name.valueText or None
+                except AttributeError:
+                    label = None
+            stmt = text[start:end]
+            m = re.match(r"^\s*(?:\w+\s*:\s*)?(assert|assume|cover)\b", stmt)
+            found.append((start, end, text.count("\n", 0, start) + 1, stmt, label,
+                          m.group(1) if m else "assert"))
+        return True
+
+    tree.root.visit(visit)
+    return sorted(found)
+
+
+def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        for i in range(start, min(end, len(chars))):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
+
+
+def collect(design: Design, *, props_files: Sequence[Path], spec_props: Sequence[SvaProperty],
+            spec_path: str | None, work_dir: Path, root: Path) -> Collected:
+    """Lower the concurrent properties, write the monitor and blanked copies into
+    ``work_dir``, and list what Yosys must read besides the RTL."""
+    out = Collected()
+    pending: list[tuple[SvaProperty, str, Property]] = []
+    for pf in props_files:
+        if not pf.is_file():
+            raise InputError(f"the properties file {pf} does not exist.", file=str(pf),
+                             hint="Pass --props with a SystemVerilog file.")
+        text = pf.read_text(errors="replace")
+        stmts = concurrent_statements(text, design.defines)
+        shown = _show(pf, root)
+        if not stmts:
+            out.yosys_files.append(pf)
+            continue
+        for _s, _e, line, stmt, label, kind in stmts:
+            prop = Property(label or f"{kind}@{Path(shown).name}:{line}", kind, shown, line,
+                            " ".join(stmt.split()), "props", label=label, concurrent=True)
+            pending.append((SvaProperty(text=stmt, line=line, label=label, kind=kind),
+                            shown, prop))
+        copy = work_dir / f"{pf.stem}.blanked{pf.suffix}"
+        work_dir.mkdir(parents=True, exist_ok=True)
+        _write_if_changed(copy, _blank(text, [(s, e) for s, e, *_ in stmts]))
+        out.yosys_files.append(copy)
+        out.rename[str(copy.resolve())] = str(pf.resolve())
+    for sp in spec_props:
+        shown = spec_path or "spec"
+        prop = Property(sp.label or f"{sp.kind}@{Path(shown).name}:{sp.line}", sp.kind, shown,
+                        sp.line, " ".join(sp.text.split()), "spec", label=sp.label,
+                        concurrent=True)
+        pending.append((sp, shown, prop))
+    if not pending:
+        return out
+    out.concurrent = [p for _sp, _f, p in pending]
+    if _sva is None:
+        for _sp, _f, prop in pending:
+            prop.unsupported = ("concurrent properties need dv/formal/sva.py, which this "
+                                "installation lacks")
+        return out
+    supported: list[tuple[SvaProperty, str, Property]] = []
+    for sp, file, prop in pending:  # one at a time: an unsupported one must not stop the rest
+        try:
+            _sva.lower_properties([sp], design, source_file=file)
+        except _sva.UnsupportedSva as exc:
+            prop.unsupported = exc.message
+            continue
+        supported.append((sp, file, prop))
+    if not supported:
+        return out
+    files = {f for _sp, f, _p in supported}
+    lowered = _sva.lower_properties(_unique_labels([sp for sp, _f, _p in supported]), design,
+                                    source_file=files.pop() if len(files) == 1 else "properties")
+    for lp, (_sp, file, _prop) in zip(lowered.properties, supported, strict=True):
+        lp.source_file = file
+    out.monitor = lowered
+    labels = _monitor_labels(lowered.text)
+    by_fail = {lp.fail_signal: prop for lp, (_sp, _f, prop) in
+               zip(lowered.properties, supported, strict=True)}
+    for label, fail in labels.items():
+        if fail in by_fail:
+            out.monitor_labels[label] = by_fail[fail]
+    m = re.search(r"^\s*bind\s+\S+\s+\S+\s+(\w+)", lowered.text, re.M)
+    out.monitor_instance = m.group(1) if m else "dv_mon_i"
+    mon = work_dir / f"{lowered.module_name}.sv"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    _write_if_changed(mon, lowered.text)
+    out.yosys_files.append(mon)
+    out.monitor_file = mon
+    return out
+
+
+def _unique_labels(props: list[SvaProperty]) -> list[SvaProperty]:
+    """The same properties with a label used twice (e.g. in the spec and in a props file)
+    made unique, so that they can share one monitor module."""
+    used: set[str] = set()
+    out = []
+    for sp in props:
+        label = sp.label
+        if label is not None and label in used:
+            n = 2
+            while f"{label}_{n}" in used:
+                n += 1
+            new = f"{label}_{n}"
+            text = re.sub(r"^(\s*)" + re.escape(label) + r"(\s*:)", r"\g<1>" + new + r"\g<2>",
+                          sp.text, count=1)
+            sp = SvaProperty(text=text, line=sp.line, label=new, kind=sp.kind)
+            label = new
+        if label is not None:
+            used.add(label)
+        out.append(sp)
+    return out
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.is_file() or path.read_text(errors="replace") != text:
+        path.write_text(text)
+
+
+_MON_CHECK = re.compile(r"^\s*(\w+)\s*:\s*(?:assert|assume|cover)\s*\(\s*!?\s*\(?\s*(\w+)\s*\)?\s*"
+                        r"\)\s*;", re.M)
+
+
+def _monitor_labels(text: str) -> dict[str, str]:
+    """label -> fail/match signal of each immediate check in a lowered monitor."""
+    return {m.group(1): m.group(2) for m in _MON_CHECK.finditer(text)}
+
+
+def _show(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+# -- naming the model's checks -------------------------------------------------------------------
+
+
+def name_checks(model: SmtModel, collected: Collected, *, rtl_files: Sequence[Path],
+                props_files: Sequence[Path], root: Path) -> list[Property]:
+    """One :class:`Property` per check of ``model`` plus the unsupported concurrent ones."""
+    texts: dict[str, list[str]] = {}
+    for src in [*props_files, *rtl_files]:
+        try:
+            texts[_show(src, root)] = src.read_text(errors="replace").splitlines()
+        except OSError:
+            continue
+    props_shown = {_show(p, root) for p in props_files}
+    props: list[Property] = []
+    prefix = collected.monitor_instance + "." if collected.monitor_instance else None
+    mon_lines: list[str] = []
+    mon_shown = ""
+    if collected.monitor_file is not None:
+        mon_shown = _show(collected.monitor_file, root)
+        mon_lines = collected.monitor_file.read_text(errors="replace").splitlines()
+    for chk in model.checks:
+        mon_label = None
+        if prefix and chk.name.startswith(prefix):
+            mon_label = chk.name[len(prefix):]
+        elif chk.src and mon_shown and chk.src.rpartition(":")[0] == mon_shown:
+            # Yosys names some labelled checks by location only: read the label there
+            line = int(chk.src.rpartition(":")[2])
+            m = re.match(r"^\s*(\w+)\s*:", mon_lines[line - 1] if line <= len(mon_lines) else "")
+            mon_label = m.group(1) if m else None
+        if mon_label is not None and mon_label in collected.monitor_labels:
+            prop = collected.monitor_labels[mon_label]
+            prop.check = chk
+            props.append(prop)
+            continue
+        file, line = "", 0
+        if chk.src:
+            file, _, ln = chk.src.rpartition(":")
+            line = int(ln) if ln.isdigit() else 0
+        label = chk.label
+        if label and not file:
+            file, line = _find_label(label, chk.kind, texts)
+        text = ""
+        if file in texts and 1 <= line <= len(texts[file]):
+            text = _statement(texts[file], line)
+        origin = "props" if file in props_shown else "rtl"
+        name = label or f"{chk.kind}@{Path(file).name or '?'}:{line}"
+        props.append(Property(name, chk.kind, file or "?", line, text, origin, label=label,
+                              check=chk))
+    props += [p for p in collected.concurrent if p.unsupported]
+    _unique_names(props)
+    return props
+
+
+def _find_label(label: str, kind: str, texts: dict[str, list[str]]) -> tuple[str, int]:
+    pat = re.compile(r"\b" + re.escape(label) + r"\s*:\s*" + kind + r"\b")
+    for file, lines in texts.items():
+        for i, text in enumerate(lines):
+            if pat.search(text):
+                return file, i + 1
+    return "", 0
+
+
+def _statement(lines: list[str], line: int) -> str:
+    """The statement starting on ``line`` (up to its ';', at most 6 lines)."""
+    out = []
+    for text in lines[line - 1: line + 5]:
+        out.append(text.split("//", 1)[0].strip())
+        if ";" in text:
+            break
+    return " ".join(t for t in out if t)
+
+
+def _unique_names(props: list[Property]) -> None:
+    counts: dict[str, int] = {}
+    for p in props:
+        counts[p.name] = counts.get(p.name, 0) + 1
+    for p in props:
+        if counts[p.name] > 1:
+            p.name = f"{p.name}@{Path(p.file).name}:{p.line}"
