@@ -197,6 +197,15 @@ def rerun(testbench, jobs):
         raise VerificationFailure("the rerun differs from the recorded results (see above).")
 
 
+def _register_prove() -> None:
+    from dv.formal.cli import prove_command
+
+    cli.add_command(prove_command, "prove")
+
+
+_register_prove()
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="dv", standalone_mode=False)
