@@ -179,3 +179,16 @@ def test_interrupted_run_keeps_finished_tests(tmp_path):
     assert [t["name"] for t in round0["tests"]] == seen[:1]
     assert any("interrupted" in n for n in round0["notes"])
     assert rec["total"]["hit"] > 0  # the finished test's coverage was kept
+
+
+@pytest.mark.slow
+def test_z3_confirms_the_alu_waiver(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert run("generate", "--rtl", "rtl_examples/alu/alu.sv", "--spec",
+               "rtl_examples/alu/alu.md", "--out", str(out), "--rounds", "1") == 0
+    assert "1 unreachable" in capsys.readouterr().out
+    rec = json.loads((out / "coverage/alu/closure.json").read_text())
+    [waived] = [p for p in rec["points"] if p["status"] == "waived"]
+    assert waived["formal"] == "unreachable"
+    assert "waiver confirmed" in waived["note"]
+    assert rec["closure"]["line"]["waived"] == 1
