@@ -219,3 +219,25 @@ def test_inline_rtl_assertions_and_no_reset_init(tmp_path, capsys):
     code, text = dv_prove(["--rtl", str(src), "--out", str(tmp_path), "--no-replay",
                            "--no-reset-init", "--mode", "bmc"], capsys)
     assert code == 1 and "refuted at step 1" in text, text
+
+
+def test_replay_starts_from_the_solvers_register_values(tmp_path, capsys):
+    # without the reset in the first step the counterexample starts from sum = 15: the
+    # replay writes that value into the register before the first clock edge
+    src = tmp_path / "acc3.sv"
+    src.write_text(
+        "module acc3(input logic clk, input logic rst, input logic [1:0] d,\n"
+        "            output logic [3:0] out);\n"
+        "  logic [3:0] sum;\n"
+        "  always_ff @(posedge clk) if (rst) sum <= '0; else if (sum < 4'd12) sum <= sum + d;\n"
+        "  assign out = sum;\n"
+        "  always @(posedge clk) if (!rst) bounded: assert (sum <= 4'd14);\n"
+        "endmodule\n")
+    code, text = dv_prove(["--rtl", str(src), "--out", str(tmp_path), "--no-reset-init",
+                           "--mode", "bmc"], capsys)
+    assert code == 1, text
+    rec = json.loads((tmp_path / "coverage/acc3/formal/formal.json").read_text())
+    [prop] = rec["properties"]
+    assert prop["verdict"] == "refuted at step 1"
+    assert prop["replay"]["status"] == "confirmed", prop["replay"]
+    assert "acc3.sv:6" in prop["replay"]["message"]

@@ -60,6 +60,7 @@ def print_run(run: ProveRun) -> None:
         replay = ""
         if r.replay is not None:
             replay = {"confirmed": "[green]reproduced[/green]", "blocked": "blocked",
+                      "inconclusive": "[yellow]inconclusive[/yellow]",
                       "disagreement": "[bold red]DISAGREES[/bold red]",
                       "error": "[red]error[/red]"}.get(r.replay.status, r.replay.status)
         verdict = f"[{style}]{r.verdict}[/{style}]" if style else r.verdict

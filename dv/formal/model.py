@@ -10,9 +10,11 @@ The preparation is the one SymbiYosys uses for SMT back ends (see ``../shared/EC
     write_smt2 -wires model.smt2
 
 ``FORMAL`` is defined, as SymbiYosys does, so ```ifdef FORMAL`` blocks (in the RTL or in
-property files) are part of the model. Yosys runs as WebAssembly, which sees only what is mounted into it: dv mounts the host root
-at ``/dvroot`` (``YOWASP_MOUNT``), so any input path works, ``/tmp`` included (the runtime
-maps its own temporary directory there otherwise).
+property files) are part of the model.
+
+Yosys runs as WebAssembly, which sees only what is mounted into it: dv mounts the host root at
+``/dvroot`` (``YOWASP_MOUNT``), so any input path works, ``/tmp`` included (the runtime maps
+its own temporary directory there otherwise).
 
 The model is cached per content hash (every input file, the options, the script and the Yosys
 version) under ``<build_root>/formal/<top>-<hash>/``; an unchanged design is not re-read.
@@ -202,12 +204,14 @@ def _src_location(src: str | None, root: Path | None) -> str | None:
 
 
 def display_path(path: str, root: Path | None) -> str:
+    """``path`` relative to ``root`` when it lies under it, else absolute."""
+    resolved = Path(path).resolve()
     if root is not None:
         try:
-            return Path(path).resolve().relative_to(root.resolve()).as_posix()
+            return resolved.relative_to(root.resolve()).as_posix()
         except ValueError:
             pass
-    return path
+    return str(resolved)
 
 
 def parse_annotations(model: SmtModel, root: Path | None = None) -> None:

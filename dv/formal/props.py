@@ -29,6 +29,7 @@ from pathlib import Path
 from dv.design.model import Design
 from dv.design.spec import SvaProperty
 from dv.errors import InputError
+from dv.files import write_atomic
 from dv.formal.model import SmtCheck, SmtModel
 
 try:  # written in parallel by another engineer; absent in early checkouts
@@ -124,7 +125,7 @@ def collect(design: Design, *, props_files: Sequence[Path], spec_props: Sequence
     ``work_dir``, and list what Yosys must read besides the RTL."""
     out = Collected()
     pending: list[tuple[SvaProperty, str, Property]] = []
-    for pf in props_files:
+    for n, pf in enumerate(props_files):
         if not pf.is_file():
             raise InputError(f"the properties file {pf} does not exist.", file=str(pf),
                              hint="Pass --props with a SystemVerilog file.")
@@ -139,7 +140,7 @@ def collect(design: Design, *, props_files: Sequence[Path], spec_props: Sequence
                             " ".join(stmt.split()), "props", label=label, concurrent=True)
             pending.append((SvaProperty(text=stmt, line=line, label=label, kind=kind),
                             shown, prop))
-        copy = work_dir / f"{pf.stem}.blanked{pf.suffix}"
+        copy = work_dir / f"{n}_{pf.stem}.blanked{pf.suffix}"
         work_dir.mkdir(parents=True, exist_ok=True)
         _write_if_changed(copy, _blank(text, [(s, e) for s, e, *_ in stmts]))
         out.yosys_files.append(copy)
@@ -214,7 +215,7 @@ def _unique_labels(props: list[SvaProperty]) -> list[SvaProperty]:
 
 def _write_if_changed(path: Path, text: str) -> None:
     if not path.is_file() or path.read_text(errors="replace") != text:
-        path.write_text(text)
+        write_atomic(path, text)
 
 
 _MON_CHECK = re.compile(r"^\s*(\w+)\s*:\s*(?:assert|assume|cover)\s*\(\s*!?\s*\(?\s*(\w+)\s*\)?\s*"
@@ -230,7 +231,7 @@ def _show(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        return str(path)
+        return str(path.resolve())
 
 
 # -- naming the model's checks -------------------------------------------------------------------

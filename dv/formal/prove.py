@@ -130,6 +130,8 @@ class Prepared:
     spec: Spec | None
     spec_path: str | None
     props_paths: list[Path]
+    rtl_paths: list[Path]
+    include_paths: list[Path]
     work: Path
     build_root: Path
     model: SmtModel
@@ -153,17 +155,25 @@ def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
     root = (root or Path.cwd()).resolve()
     seconds: dict[str, float] = {}
     t0 = time.monotonic()
-    design = load_design(list(rtl), top=top, defines=defines, include_dirs=list(includes),
-                         overrides=params, root=root)
+    props_paths = [_abs(p, root) for p in props]
+    for pf in props_paths:
+        if not pf.is_file():
+            raise InputError(f"the properties file {pf} does not exist.", file=str(pf),
+                             hint="Pass --props with a SystemVerilog file.")
+    # the props files are read with the RTL (FORMAL defined, as for Yosys): a props module
+    # that wraps the design becomes the top; one bound into it leaves the design the top
+    design = load_design([*rtl, *props_paths], top=top,
+                         defines={"FORMAL": "", **dict(defines or {})},
+                         include_dirs=list(includes), overrides=params, root=root)
     spec_obj = parse_spec(spec) if isinstance(spec, str | Path) else spec
     spec_path = _shown(Path(spec_obj.path), root) if spec_obj is not None else None
-    props_paths = [_abs(p, root) for p in props]
+    props_set = {p.resolve() for p in props_paths}
     build_root = Path(out) / "build"
     work = build_root / "formal" / f"{design.top}-inputs"
     collected = collect(design, props_files=props_paths,
                         spec_props=spec_obj.properties if spec_obj else [],
                         spec_path=spec_path, work_dir=work, root=root)
-    rtl_paths = [_abs(f, root) for f in design.files]
+    rtl_paths = [f for f in (_abs(f, root) for f in design.files) if f.resolve() not in props_set]
     seconds["frontend"] = time.monotonic() - t0
 
     t0 = time.monotonic()
@@ -191,7 +201,8 @@ def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
                          "BMC starts from arbitrary register values")
     elif reset_init:
         notes.append("no reset found: BMC starts from arbitrary register values")
-    return Prepared(design, spec_obj, spec_path, props_paths, work, build_root, model,
+    return Prepared(design, spec_obj, spec_path, props_paths, rtl_paths,
+                    [_abs(i, root) for i in design.include_dirs], work, build_root, model,
                     properties, reset, notes, seconds)
 
 
@@ -266,8 +277,7 @@ def run_prove(rtl: Sequence[str | Path], *, top: str | None = None,
 
     if opts.replay:
         t0 = time.monotonic()
-        _replay(run, design, prep.props_paths, prep.spec, prep.spec_path, prep.work,
-                prep.build_root, note)
+        _replay(run, prep, note)
         run.seconds["replay"] = time.monotonic() - t0
     run.seconds["total"] = time.monotonic() - t_start
     write_reports(run)
@@ -361,13 +371,15 @@ def _save_trace(run: ProveRun, design: Design, r: PropertyResult, res: CheckResu
         r.replay_module = str(tdir / f"{mod}.py")
 
 
-def _replay(run: ProveRun, design: Design, props_paths: list[Path], spec: Spec | None,
-            spec_path: str | None, work: Path, build_root: Path, note: Progress) -> None:
+def _replay(run: ProveRun, prep: Prepared, note: Progress) -> None:
     todo = [r for r in run.results if r.replay_module and r.status in ("refuted", "covered")]
     if not todo:
         return
-    sources, timing = sim_sources(design, props_paths, spec.properties if spec else [],
-                                  spec_path, work)
+    design = prep.design
+    sources, timing = sim_sources(design, prep.rtl_paths, prep.props_paths,
+                                  prep.spec.properties if prep.spec else [], prep.spec_path,
+                                  prep.work)
+
     def item(r: PropertyResult) -> ReplayItem:
         return ReplayItem(r.prop.name, r.prop.kind, r.prop.label, r.prop.file, r.prop.line,
                           Path(r.replay_module or "").stem, r.prop.origin)
@@ -375,9 +387,9 @@ def _replay(run: ProveRun, design: Design, props_paths: list[Path], spec: Spec |
     items = [item(r) for r in todo]
     note("replay-start", len(items))
     outcomes = run_replays(design, items, sources=sources, timing=timing,
-                           traces_dir=run.formal_dir / "traces", build_root=build_root,
-                           runs_dir=build_root / "formal" / f"{design.top}-replays",
-                           parallel=run.options.jobs,
+                           traces_dir=run.formal_dir / "traces", build_root=prep.build_root,
+                           runs_dir=prep.build_root / "formal" / f"{design.top}-replays",
+                           includes=prep.include_paths, parallel=run.options.jobs,
                            refuted=[item(r) for r in run.results if r.status == "refuted"])
     for r in todo:
         r.replay = outcomes.get(r.prop.name)
@@ -432,7 +444,9 @@ def write_reports(run: ProveRun) -> None:
         "options": {"depth": run.options.depth, "mode": run.options.mode,
                     "timeout": run.options.timeout, "reset_init": run.options.reset_init,
                     "replay": run.options.replay},
-        "engine": {"solver": _engine.SOLVER, "queries": "fresh solver per query",
+        "engine": {"solver": _engine.SOLVER,
+                   "queries": "a fresh solver per BMC/cover query; k-induction incremental "
+                              "when the model has no memories",
                    "reset": None if run.design.reset is None else {
                        "name": run.design.reset.name,
                        "asserted": run.design.reset.asserted_value}},

@@ -224,6 +224,16 @@ def _deposit(dut, name, value):
         pass
 
 
+def _read(dut, name, value):
+    try:
+        handle = getattr(dut, name)
+        if isinstance(value, list):
+            return [handle[i].value.to_unsigned() for i in range(len(value))]
+        return handle.value.to_unsigned()
+    except Exception:
+        return None
+
+
 @cocotb.test()
 async def replay(dut):
     clk = getattr(dut, CLOCK)
@@ -234,10 +244,18 @@ async def replay(dut):
     for name, value in INIT.items():
         _deposit(dut, name, value)
     steps = STEPS + STEPS[-1:] * EXTRA_CYCLES
-    for step in steps:
+    for i, step in enumerate(steps):
         for name, value in step.items():
             getattr(dut, name).value = value
-        await Timer(PERIOD_NS // 2, "ns")
+        if i == 0:
+            await Timer(1, "ns")
+            # the simulator cannot set every register (top-level output ports, for one)
+            missed = [n for n, v in INIT.items() if _read(dut, n, v) != v]
+            if missed:
+                dut._log.warning("dv-replay-init-mismatch %s", " ".join(missed))
+            await Timer(PERIOD_NS // 2 - 1, "ns")
+        else:
+            await Timer(PERIOD_NS // 2, "ns")
         clk.value = active
         await Timer(PERIOD_NS // 2, "ns")
         clk.value = inactive
@@ -258,29 +276,30 @@ class ReplayItem:
 
 @dataclass
 class ReplayOutcome:
-    status: str  # confirmed | blocked | disagreement | error
+    status: str  # confirmed | blocked | inconclusive | disagreement | error
     message: str
     run_dir: str = ""
 
 
-def sim_sources(design: Design, props_files: Sequence[Path], spec_props: Sequence[SvaProperty],
-                spec_path: str | None, work_dir: Path) -> tuple[list[str], bool]:
+def sim_sources(design: Design, rtl_files: Sequence[Path], props_files: Sequence[Path],
+                spec_props: Sequence[SvaProperty], spec_path: str | None,
+                work_dir: Path) -> tuple[list[str], bool]:
     """Sources for the replay build (RTL, props files as written, spec properties bound with
     a ``dv-prop-fail`` action) and whether they need ``--timing``."""
     from dv.gen import harness
 
-    sources = [str(f) for f in design.files] + [str(p) for p in props_files]
+    sources = [str(f) for f in rtl_files] + [str(p) for p in props_files]
     timing = any("##" in p.read_text(errors="replace") for p in props_files)
     work_dir.mkdir(parents=True, exist_ok=True)
     ctl = work_dir / f"{CTL_MODULE}.sv"
     if not ctl.is_file() or ctl.read_text() != ctl_module(design.top):
-        ctl.write_text(ctl_module(design.top))
+        write_atomic(ctl, ctl_module(design.top))
     sources.append(str(ctl))
     if spec_props:
         text = harness.props_module(design, list(spec_props), spec_path or "spec")
         path = work_dir / spec_props_name(design.top)
         if not path.is_file() or path.read_text() != text:
-            path.write_text(text)
+            write_atomic(path, text)
         sources.append(str(path))
         timing = timing or any("##" in p.text for p in spec_props)
     return sources, timing
@@ -292,6 +311,7 @@ def spec_props_name(top: str) -> str:
 
 def run_replays(design: Design, items: Sequence[ReplayItem], *, sources: list[str],
                 timing: bool, traces_dir: Path, build_root: Path, runs_dir: Path,
+                includes: Sequence[Path] = (),
                 parallel: int | None = None, timeout: float = 120.0,
                 refuted: Sequence[ReplayItem] = ()) -> dict[str, ReplayOutcome]:
     """Build once, run every replay module in ``traces_dir``, judge each outcome.
@@ -306,7 +326,7 @@ def run_replays(design: Design, items: Sequence[ReplayItem], *, sources: list[st
         return {}
     cfg = BuildConfig(top=design.top, sources=sources, parameters=dict(design.overrides),
                       defines={"FORMAL": "", **design.defines},
-                      includes=list(design.include_dirs),
+                      includes=[str(i) for i in includes],
                       coverage=True, assertions=True, timing=timing)
     b = build(cfg, build_root)
     jobs = [TestJob(name=it.module, module=it.module, testcase="replay", seed=1,
@@ -353,7 +373,23 @@ def run_replays(design: Design, items: Sequence[ReplayItem], *, sources: list[st
             out[it.name] = ReplayOutcome(
                 "disagreement", "the counterexample ran in simulation without failing the "
                 "property", run_dir)
+    for it, res in zip(items, results, strict=True):
+        o = out[it.name]
+        missed = _init_mismatch(res.log)
+        if o.status == "disagreement" and missed:
+            out[it.name] = ReplayOutcome(
+                "inconclusive", f"{o.message}; but the trace starts from register values the "
+                f"simulator could not set ({', '.join(missed)})", o.run_dir)
     return out
+
+
+def _init_mismatch(log: Path) -> list[str]:
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return []
+    m = re.search(r"dv-replay-init-mismatch ([^\n]*)", text)
+    return m.group(1).split() if m else []
 
 
 def _first_line(text: str) -> str:
