@@ -14,13 +14,16 @@ with the reset held at step 0 in both. It prints both verdicts and times and the
 concurrent property.
 
     .venv/bin/python bench/formal.py [--depth 20] [--examples fifo,arbiter] [--solver auto]
+                                     [--cold]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dv.formal.engine import Engine, Query  # noqa: E402
+from dv.formal import engine as engine_mod  # noqa: E402
+from dv.formal.engine import CheckResult, Engine, Query  # noqa: E402
 from dv.formal.model import SmtModel, parse_annotations  # noqa: E402
 from dv.formal.prove import prepare  # noqa: E402
 from dv.formal.reference import run_smtbmc  # noqa: E402
@@ -78,6 +82,23 @@ def _verdict(status: str, step: int | None, k: int | None) -> str:
             "unreachable": "unreachable"}.get(status, status)
 
 
+_COLD = """
+import pickle, sys
+from dv.formal.engine import Engine
+model, query, solver = pickle.load(sys.stdin.buffer)
+res = Engine(model, solver=solver).run(query)
+res.trace = None
+pickle.dump(res, sys.stdout.buffer)
+"""
+
+
+def _cold(model: SmtModel, query: Query, solver: str | None) -> tuple[CheckResult, float]:
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", _COLD], input=pickle.dumps((model, query, solver)),
+                          capture_output=True, check=True, cwd=ROOT)
+    return pickle.loads(proc.stdout), time.monotonic() - t0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--depth", type=int, default=20)
@@ -85,12 +106,16 @@ def main() -> int:
     ap.add_argument("--solver", default=None, help="dv engine solver: auto | bitblast")
     ap.add_argument("--smtbmc-timeout", type=float, default=900.0)
     ap.add_argument("--keep", default=None, help="directory for models (default: a temp dir)")
+    ap.add_argument("--cold", action="store_true",
+                    help="time dv in a fresh Python process per property (interpreter start and "
+                         "z3 import included, as smtbmc's times include its own)")
     args = ap.parse_args()
     selected = set(args.examples.split(",")) if args.examples else None
     out = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="dv-formal-bench-"))
     os.chdir(ROOT)
     rows: list[Row] = []
-    print(f"depth {args.depth}; dv solver {args.solver or 'default'}; models under {out}")
+    print(f"depth {args.depth}; dv solver {args.solver or engine_mod.SOLVER}; dv timed "
+          f"{'in a fresh process' if args.cold else 'in process'}; models under {out}")
     print(f"{'case':10} {'property':24} {'kind':6} {'dv verdict':16} {'dv s':>7} "
           f"{'smtbmc verdict':16} {'smtbmc s':>8} {'ratio':>6}")
     for case, rtl, defines, props in CASES:
@@ -108,11 +133,14 @@ def main() -> int:
             path.write_text(prep.model.restricted([prop.check]))
             single = SmtModel(path=path, top=prep.model.top, key="bench")
             parse_annotations(single)
-            t0 = time.monotonic()
             check = next(c for c in single.checks if c.kind != "assume")
-            engine = Engine(single, solver=args.solver)
-            res = engine.run(Query(mode, check, args.depth, timeout=600.0, reset=prep.reset))
-            dv_s = time.monotonic() - t0
+            query = Query(mode, check, args.depth, timeout=600.0, reset=prep.reset)
+            if args.cold:
+                res, dv_s = _cold(single, query, args.solver)
+            else:
+                t0 = time.monotonic()
+                res = Engine(single, solver=args.solver).run(query)
+                dv_s = time.monotonic() - t0
             ref = run_smtbmc(single, prop.check, mode, args.depth, reset=prep.reset,
                              workdir=out / case / "smtbmc", timeout=args.smtbmc_timeout)
             row = Row(case, prop.name, prop.kind, prop.concurrent,

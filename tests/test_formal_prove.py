@@ -241,3 +241,44 @@ def test_replay_starts_from_the_solvers_register_values(tmp_path, capsys):
     assert prop["verdict"] == "refuted at step 1"
     assert prop["replay"]["status"] == "confirmed", prop["replay"]
     assert "acc3.sv:6" in prop["replay"]["message"]
+
+
+def test_props_module_wrapping_the_design_becomes_the_top(tmp_path, capsys):
+    wrap = tmp_path / "fifo_formal.sv"
+    wrap.write_text(
+        "module fifo_formal (input logic clk, input logic rst_n, input logic wr_en,\n"
+        "                    input logic [7:0] wr_data, input logic rd_en);\n"
+        "    logic [7:0] rd_data;\n"
+        "    logic full, empty, overflow, underflow;\n"
+        "    logic [3:0] count;\n"
+        "    fifo dut (.*);\n"
+        "    always @(posedge clk) if (rst_n) w_bound: assert (count <= 8);\n"
+        "    w_grows: assert property (@(posedge clk) disable iff (!rst_n)\n"
+        "        wr_en && !full && !rd_en |=> count == $past(count) + 1'b1);\n"
+        "endmodule\n")
+    code, text = dv_prove(["--rtl", FIFO, "--props", str(wrap), "--out", str(tmp_path),
+                           "--no-replay", "--depth", "12"], capsys)
+    assert code == 0, text
+    rec = json.loads((tmp_path / "coverage/fifo_formal/formal/formal.json").read_text())
+    assert rec["engine"]["reset"] == {"name": "rst_n", "asserted": 0}  # from the design
+    assert {p["name"]: p["status"] for p in rec["properties"]} == {"w_bound": "proven",
+                                                                   "w_grows": "proven"}
+
+
+def test_assumptions_constrain_the_checks(tmp_path, capsys):
+    props = tmp_path / "env_props.sv"
+    props.write_text(
+        "module env_props (input logic clk, input logic rst_n, input logic wr_en,\n"
+        "                  input logic full, input logic overflow);\n"
+        "    always @(posedge clk) begin\n"
+        "        no_push_when_full: assume (!(wr_en && full));\n"
+        "        if (rst_n) overflow_seen: cover (overflow);\n"
+        "    end\nendmodule\n"
+        "bind fifo env_props env_i (.*);\n")
+    code, text = dv_prove(["--rtl", FIFO, "--props", str(props), "--out", str(tmp_path),
+                           "--no-replay", "--depth", "12"], capsys)
+    assert code == 0, text
+    rec = json.loads((tmp_path / "coverage/fifo/formal/formal.json").read_text())
+    assert [a["name"] for a in rec["assumptions"]] == ["no_push_when_full"]
+    [cover] = rec["properties"]
+    assert (cover["name"], cover["status"]) == ("overflow_seen", "unreachable")

@@ -8,3 +8,5 @@
 - :mod:`dv.formal.prove`: ``dv prove`` end to end; :mod:`dv.formal.cli`: its click command;
 - :mod:`dv.formal.reference`: yosys-smtbmc on the same model, to compare verdicts and times.
 """
+
+MODES = ("bmc", "prove", "cover", "all")  # dv prove --mode

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from dv.errors import ToolError, VerificationFailure
-from dv.formal.prove import MODES, PropertyResult, ProveOptions, ProveRun, run_prove
+from dv.formal import MODES
+
+if TYPE_CHECKING:  # the engine (z3, pyslang) is imported when the command runs, not by `dv`
+    from dv.formal.prove import PropertyResult, ProveRun
 
 console = Console(highlight=False)
+if not console.is_terminal:  # CI logs: do not squeeze the table into 80 columns
+    console = Console(highlight=False, width=140)
 
 
 def _kv(pairs: tuple[str, ...], what: str, bare: bool = False) -> dict[str, str]:
@@ -93,7 +99,8 @@ def print_run(run: ProveRun) -> None:
 @click.option("-G", "--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Override a top-level parameter.")
 @click.option("--props", "props", multiple=True, type=click.Path(),
-              help="SystemVerilog file with properties (a module bound into the design); "
+              help="SystemVerilog file with properties (a module bound into or wrapping "
+                   "the design); "
                    "repeat for several.")
 @click.option("--spec", type=click.Path(), default=None,
               help="Markdown spec whose sva blocks are proven too.")
@@ -114,6 +121,8 @@ def print_run(run: ProveRun) -> None:
 def prove_command(rtl, top, defines, includes, params, props, spec, depth, mode, timeout, out,
                   jobs, no_replay, no_reset_init):
     """Prove, refute or cover the design's properties with Yosys and Z3."""
+    from dv.formal.prove import ProveOptions, run_prove
+
     opts = ProveOptions(depth=depth, mode=mode, timeout=timeout, jobs=jobs, out=Path(out),
                         replay=not no_replay, reset_init=not no_reset_init, root=Path.cwd())
     run = run_prove(list(rtl), top=top, defines=_kv(defines, "-D", bare=True),

@@ -29,6 +29,7 @@ from dv.design.model import Design
 from dv.design.spec import Spec
 from dv.errors import InputError
 from dv.files import write_atomic
+from dv.formal import MODES
 from dv.formal import engine as _engine
 from dv.formal.engine import CheckResult, Query, run_queries
 from dv.formal.model import SmtModel, build_model
@@ -43,8 +44,6 @@ from dv.formal.trace import (
     sim_sources,
     write_vcd,
 )
-
-MODES = ("bmc", "prove", "cover", "all")
 
 
 @dataclass
@@ -139,6 +138,7 @@ class Prepared:
     reset: tuple[str, int] | None
     notes: list[str]
     seconds: dict[str, float]
+    monitor_instance: str = ""  # the lowered SVA monitor's instance (not in simulation)
 
 
 def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
@@ -165,6 +165,17 @@ def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
     design = load_design([*rtl, *props_paths], top=top,
                          defines={"FORMAL": "", **dict(defines or {})},
                          include_dirs=list(includes), overrides=params, root=root)
+    if props_paths and top is None:
+        dut = load_design(list(rtl), defines=defines, include_dirs=list(includes),
+                          overrides=params, root=root)
+        if dut.top != design.top:
+            # a wrapper: its own checks (if (rst_n) assert ...) can look like an active-high
+            # reset to the inference; the design's registers know the real polarity
+            inputs = {p.name for p in design.ports if p.direction == "input"}
+            resets = [r for r in dut.resets if r.name in inputs]
+            if resets:
+                design.resets = resets + [r for r in design.resets
+                                          if r.name not in {x.name for x in resets}]
     spec_obj = parse_spec(spec) if isinstance(spec, str | Path) else spec
     spec_path = _shown(Path(spec_obj.path), root) if spec_obj is not None else None
     props_set = {p.resolve() for p in props_paths}
@@ -203,7 +214,8 @@ def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
         notes.append("no reset found: BMC starts from arbitrary register values")
     return Prepared(design, spec_obj, spec_path, props_paths, rtl_paths,
                     [_abs(i, root) for i in design.include_dirs], work, build_root, model,
-                    properties, reset, notes, seconds)
+                    properties, reset, notes, seconds,
+                    collected.monitor_instance if collected.monitor is not None else "")
 
 
 def run_prove(rtl: Sequence[str | Path], *, top: str | None = None,
@@ -264,7 +276,8 @@ def run_prove(rtl: Sequence[str | Path], *, top: str | None = None,
                            seconds=res.seconds, step=res.step, depth=res.depth, k=res.k,
                            detail=res.detail)
         results[p.name] = r
-        _save_trace(run, design, r, res)
+        _save_trace(run, design, r, res, [prep.monitor_instance] if prep.monitor_instance
+                    else [])
         note("result", r)
 
     jobs = opts.jobs or os.cpu_count() or 1
@@ -351,7 +364,8 @@ def _safe(name: str) -> str:
     return re.sub(r"\W", "_", name).strip("_") or "property"
 
 
-def _save_trace(run: ProveRun, design: Design, r: PropertyResult, res: CheckResult) -> None:
+def _save_trace(run: ProveRun, design: Design, r: PropertyResult, res: CheckResult,
+                monitor_instances: Sequence[str]) -> None:
     if res.trace is None:
         return
     tdir = run.formal_dir / "traces"
@@ -367,7 +381,8 @@ def _save_trace(run: ProveRun, design: Design, r: PropertyResult, res: CheckResu
         mod = module_name(r.prop.name)
         write_atomic(tdir / f"{mod}.py", replay_module(design, res.trace, prop_name=r.prop.name,
                                                          verdict=r.verdict,
-                                                         checks_off=r.prop.kind == "cover"))
+                                                         checks_off=r.prop.kind == "cover",
+                                                         skip_instances=monitor_instances))
         r.replay_module = str(tdir / f"{mod}.py")
 
 

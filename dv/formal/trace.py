@@ -171,23 +171,29 @@ bind {top} {CTL_MODULE} {CTL_INSTANCE}();
 
 
 def replay_module(design: Design, trace: Trace, *, prop_name: str, verdict: str,
-                  extra_cycles: int = 1, checks_off: bool = False) -> str:
+                  extra_cycles: int = 1, checks_off: bool = False,
+                  skip_instances: Sequence[str] = ()) -> str:
     """A cocotb test module that drives ``design``'s inputs from ``trace``; ``checks_off``
-    switches the assertions off first (for cover witnesses)."""
+    switches the assertions off first (for cover witnesses); signals under
+    ``skip_instances`` (the solver's monitor, absent from simulation) are not written."""
     clock = design.clock
     if clock is None:
         raise ValueError(f"design {design.top} has no clock")
     inputs = [p for p in design.ports if p.direction == "input" and p.name != clock.name]
     steps = [{p.name: trace.steps[i].get(p.name, 0) & ((1 << p.width) - 1) for p in inputs}
              for i in range(len(trace.steps))]
+    # step 0 of every named signal but the inputs: registers take the solver's values (the
+    # simulator recomputes combinational ones), hierarchical names go down the instances
+    skip = {p.name for p in design.ports if p.direction == "input"}
     init: dict[str, int | list[int]] = {}
     if trace.steps:
-        for reg in design.registers:
-            if reg.depth == 1 and reg.name in trace.steps[0]:
-                init[reg.name] = trace.steps[0][reg.name]
+        for name, value in sorted(trace.steps[0].items()):
+            if name not in skip and "$" not in name and \
+                    not any(name.startswith(f"{s}.") for s in skip_instances):
+                init[name] = value
     if trace.memories:
         for name, words in trace.memories[0].items():
-            if "." not in name:
+            if not any(name.startswith(f"{s}.") for s in skip_instances):
                 init[name] = list(words)
     steps_text = pprint.pformat(steps, width=96, compact=True)
     init_text = pprint.pformat(init, width=96, compact=True)
@@ -212,9 +218,15 @@ INIT = {init_text}
 STEPS = {steps_text}
 
 
+def _handle(dut, name):
+    for part in name.split("."):
+        dut = getattr(dut, part)
+    return dut
+
+
 def _deposit(dut, name, value):
     try:
-        handle = getattr(dut, name)
+        handle = _handle(dut, name)
         if isinstance(value, list):
             for i, v in enumerate(value):
                 handle[i].value = v
@@ -226,7 +238,7 @@ def _deposit(dut, name, value):
 
 def _read(dut, name, value):
     try:
-        handle = getattr(dut, name)
+        handle = _handle(dut, name)
         if isinstance(value, list):
             return [handle[i].value.to_unsigned() for i in range(len(value))]
         return handle.value.to_unsigned()
@@ -250,7 +262,7 @@ async def replay(dut):
         if i == 0:
             await Timer(1, "ns")
             # the simulator cannot set every register (top-level output ports, for one)
-            missed = [n for n, v in INIT.items() if _read(dut, n, v) != v]
+            missed = [n for n, v in INIT.items() if _read(dut, n, v) not in (v, None)]
             if missed:
                 dut._log.warning("dv-replay-init-mismatch %s", " ".join(missed))
             await Timer(PERIOD_NS // 2 - 1, "ns")
