@@ -127,11 +127,7 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
             top=design.top, sources=sources, parameters=dict(design.overrides),
             defines=dict(design.defines), includes=list(design.include_dirs),
             timing=any("##" in p.text for p in bundle.properties))
-        note("build-start", cfg)
-        t0 = time.monotonic()
-        run.build = build(cfg, out / "build", timeout=options.build_timeout)
-        run.seconds["build"] += time.monotonic() - t0
-        note("build-done", run.build)
+        _build(run, cfg, note)
         bound = [p.text for p in bundle.properties]
         rnd = 0
         while True:
@@ -169,11 +165,7 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
                 cfg = dataclasses.replace(
                     cfg, sources=list(design.files) + [str(props_file)],
                     timing=any("##" in p.text for p in bundle.properties))
-                note("build-start", cfg)
-                t0 = time.monotonic()
-                run.build = build(cfg, out / "build", timeout=options.build_timeout)
-                run.seconds["build"] += time.monotonic() - t0
-                note("build-done", run.build)
+                _build(run, cfg, note)
                 bound = texts
         if options.formal and run.holes:
             _formal_on_holes(run, note)
@@ -187,6 +179,15 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
         if run.rounds:
             _write_results(run, manifest_tests, props_file)
     return run
+
+
+def _build(run: ClosureRun, cfg: BuildConfig, note: Progress) -> None:
+    """Build (or reuse) the model for ``cfg``, timed into the run's build seconds."""
+    note("build-start", cfg)
+    t0 = time.monotonic()
+    run.build = build(cfg, run.options.out / "build", timeout=run.options.build_timeout)
+    run.seconds["build"] += time.monotonic() - t0
+    note("build-done", run.build)
 
 
 def _formal_on_holes(run: ClosureRun, note: Progress) -> None:
