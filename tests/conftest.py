@@ -1,7 +1,8 @@
-"""Shared fixtures: one Verilator build cache for the whole session."""
+"""Shared fixtures: one Verilator build cache per session, and no network for any test."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -13,3 +14,23 @@ DATA = Path(__file__).resolve().parent / "data"
 @pytest.fixture(scope="session")
 def build_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("build")
+
+
+KEY_VARS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_BASE")
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    """No test may reach anything but the loopback addresses, and no real key is around."""
+    real = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not (
+                str(host).startswith("127.") or host in ("localhost", "::1")):
+            raise AssertionError(f"a test tried to reach {address}")
+        return real(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    for var in KEY_VARS:
+        monkeypatch.delenv(var, raising=False)
