@@ -14,8 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dv.sim.build import Build
-from dv.sim.process import run_logged
+from dv.sim.limits import MIB, Limits
+from dv.sim.process import ProcessResult, run_logged
 from dv.sim.tools import find_verilator
+
+OUTPUT_LIMIT = 64 * MIB  # a simulation that prints more is killed (print flood)
+RESULT_FILE_LIMIT = 16 * MIB  # results.xml / functional.json larger than this are not read
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,9 @@ class TestJob:
     python_path: tuple[str, ...]  # directories that hold the module
     timeout: float = 300.0
     env: tuple[tuple[str, str], ...] = ()
+    sandbox: bool = False  # run inside the OS sandbox (dv.sim.sandbox), with resource limits
+    limits: Limits | None = None  # sandbox limits; None: Limits.for_timeout(timeout)
+    output_limit: int = OUTPUT_LIMIT  # bytes of stdout+stderr before the run is killed
 
 
 @dataclass
@@ -95,7 +102,7 @@ def run_one(build: Build, job: TestJob, run_dir: Path, *,
             stop: threading.Event | None = None) -> SimResult:
     run_dir = run_dir.resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
-    for stale in ("coverage.dat", "results.xml"):
+    for stale in ("coverage.dat", "results.xml", "functional.json"):
         (run_dir / stale).unlink(missing_ok=True)
     results_xml = run_dir / "results.xml"
     spec = {
@@ -109,29 +116,69 @@ def run_one(build: Build, job: TestJob, run_dir: Path, *,
         "env": dict(job.env),
     }
     job_file = run_dir / "job.json"
-    job_file.write_text(json.dumps(spec, indent=1))
     env = find_verilator().env()
     env.pop("COCOTB_TEST_FILTER", None)
     env.pop("COCOTB_TESTCASE", None)
-    proc = run_logged([sys.executable, "-m", "dv.sim.worker", str(job_file)],
-                      log=run_dir / "sim.log", timeout=job.timeout, cwd=run_dir, env=env,
-                      stop=stop)
+    cmd = [sys.executable, "-m", "dv.sim.worker", str(job_file)]
+    limits: Limits | None = None
+    if job.sandbox:
+        from dv.sim import sandbox
+
+        sandbox.require_sandbox()
+        limits = job.limits or Limits.for_timeout(job.timeout)
+        spec["limits"] = limits.to_json()
+        env = sandbox.sim_env(env)
+        cmd = sandbox.wrap(cmd, rw=[run_dir], ro=[build.build_dir, *map(Path,
+                                                                         spec["python_path"]),
+                                                   *sandbox.python_roots()],
+                           env=env, cwd=run_dir)
+    job_file.write_text(json.dumps(spec, indent=1))
+    proc = run_logged(cmd, log=run_dir / "sim.log", timeout=job.timeout, cwd=run_dir, env=env,
+                      stop=stop, output_limit=job.output_limit)
+    return _judge(job, proc, run_dir, limits)
+
+
+def _judge(job: TestJob, proc: ProcessResult, run_dir: Path,
+           limits: Limits | None) -> SimResult:
+    """Turn a finished run into a result: reads only bounded files and the log's tail."""
+    log = run_dir / "sim.log"
     if proc.stopped:
         return SimResult(job, "stopped", run_dir, proc.seconds, message="stopped by the user")
     if proc.timed_out:
         return SimResult(job, "timeout", run_dir, proc.seconds,
                          message=f"killed after {job.timeout:.0f} s wall clock (hang?); "
-                                 f"log: {run_dir / 'sim.log'}")
+                                 f"log: {log}")
+    if proc.output_exceeded:
+        return SimResult(job, "failed", run_dir, proc.seconds,
+                         message=f"killed: the simulation printed more than "
+                                 f"{job.output_limit / MIB:g} MB (a print flood in the test "
+                                 f"code?); the log keeps its start and end: {log}")
+    results_xml = run_dir / "results.xml"
+    tail = proc.tail(80)
+    limit_hit = _limit_hit(tail, proc.returncode, limits)
+    too_big = [f for f in (results_xml, run_dir / "functional.json")
+               if f.is_file() and f.stat().st_size > RESULT_FILE_LIMIT]
+    for f in too_big:  # never parsed: a result this large is not a result
+        f.replace(f.with_name(f.name + ".too-large"))
     tests = parse_results(results_xml) if results_xml.is_file() else []
     if not tests:
+        msg = _crash_message(tail, proc.returncode, run_dir)
+        if too_big:
+            msg = (f"{', '.join(f.name for f in too_big)} larger than "
+                   f"{RESULT_FILE_LIMIT / MIB:g} MB, not read; " + msg)
         return SimResult(job, "error", run_dir, proc.seconds,
-                         message=_crash_message(proc.tail(40), proc.returncode, run_dir))
+                         message=(limit_hit + "; " + msg) if limit_hit else msg)
     failed = [t for t in tests if t.status == "failed"]
     status = "failed" if failed else "passed"
     msg = "; ".join(f"{t.name}: {t.message}" for t in failed)
-    sim_err = _assertion_errors(proc.tail(80))
+    sim_err = _assertion_errors(tail)
     if sim_err:  # the HDL assertion is the cause; cocotb only sees the simulation end
         status, msg = "failed", sim_err + (f" ({msg})" if msg else "")
+    if limit_hit and status != "passed":
+        msg = f"{limit_hit}: {msg}"
+    if too_big:
+        status, msg = "failed", (f"{too_big[0].name} larger than {RESULT_FILE_LIMIT / MIB:g} "
+                                 f"MB, not read" + (f"; {msg}" if msg else ""))
     return SimResult(job, status, run_dir, proc.seconds, tests, msg)
 
 
@@ -160,17 +207,43 @@ def parse_results(path: Path) -> list[TestCaseResult]:
     return out
 
 
-_ASSERT = re.compile(r"(%Error: .*?Assertion failed.*|.*\bdv-prop-fail\b.*)")
+LINE_SHOWN = 400  # characters of one log line quoted in a message
 
 
 def _assertion_errors(tail: str) -> str:
-    hits = _ASSERT.findall(tail)
-    return "; ".join(h.strip() for h in hits[:3])
+    """HDL assertion failures in the log's tail (substring tests: linear in the tail)."""
+    hits = [ln.strip()[:LINE_SHOWN] for ln in tail.splitlines()
+            if ("%Error: " in ln and "Assertion failed" in ln.partition("%Error: ")[2])
+            or "dv-prop-fail" in ln]
+    return "; ".join(hits[:3])
+
+
+_LIMIT_SIGNS = (
+    ("MemoryError", "address space"), ("bad_alloc", "address space"),
+    ("Cannot allocate memory", "address space"), ("File too large", "file size"),
+    ("CPU time limit", "CPU time"),
+)
+
+
+def _limit_hit(tail: str, rc: int | None, limits: Limits | None) -> str:
+    """Which sandbox resource limit the run ran into, said plainly ("" = none seen)."""
+    if limits is None:
+        return ""
+    kinds = {kind for sign, kind in _LIMIT_SIGNS if sign in tail}
+    if rc is not None and rc in (-24, 128 + 24, 152):  # SIGXCPU
+        kinds.add("CPU time")
+    if rc is not None and rc in (-25, 128 + 25, 153):  # SIGXFSZ
+        kinds.add("file size")
+    if not kinds:
+        return ""
+    return ("the test ran into the sandbox's " + " and ".join(sorted(kinds))
+            + f" limit ({limits.describe()})")
 
 
 def _crash_message(tail: str, rc: int | None, run_dir: Path) -> str:
-    lines = [ln for ln in tail.splitlines() if ln.strip()]
-    key = [ln for ln in lines if re.search(r"Error|error|Traceback|Segmentation|Abort", ln)]
+    lines = [ln[:LINE_SHOWN] for ln in tail.splitlines() if ln.strip()]
+    signs = ("Error", "error", "Traceback", "Segmentation", "Abort")
+    key = [ln for ln in lines if any(s in ln for s in signs)]
     shown = "\n".join((key or lines)[-8:])
     return (f"the simulation ended without results (exit code {rc}). "
             f"Log: {run_dir / 'sim.log'}\n{shown}")

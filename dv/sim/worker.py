@@ -14,6 +14,10 @@ from pathlib import Path
 
 def main(argv: list[str]) -> int:
     job = json.loads(Path(argv[0]).read_text())
+    if job.get("limits"):  # before anything untrusted runs; inherited by the simulator
+        from dv.sim.limits import Limits, apply
+
+        apply(Limits.from_json(job["limits"]))
     from cocotb_tools.runner import get_runner
 
     runner = get_runner("verilator")
