@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -28,12 +29,31 @@ def _kv(pairs: tuple[str, ...], what: str) -> dict[str, str]:
     return out
 
 
-def _design_options(f):
-    f = click.option("--rtl", "rtl", multiple=True, required=True, type=click.Path(),
+_DESIGN_EXTRA = ("file_lists", "clock", "resets", "holds")
+
+
+def _design_options(command):
+    # options that only _load reads travel in the click context, not through every command
+    @functools.wraps(command)
+    def wrapper(*args, **kw):
+        click.get_current_context().meta["dv.design"] = {k: kw.pop(k) for k in _DESIGN_EXTRA}
+        return command(*args, **kw)
+
+    f = wrapper
+    f = click.option("--rtl", "rtl", multiple=True, type=click.Path(),
                      help="SystemVerilog source file (repeat for several).")(f)
+    f = click.option("-f", "--file-list", "file_lists", multiple=True, type=click.Path(),
+                     help="Simulator file list: sources, +incdir+, +define+, -I, -D, -v, -f.")(f)
+    f = click.option("--clock", default=None, metavar="NAME",
+                     help="The clock input, when inference picks the wrong one.")(f)
+    f = click.option("--reset", "resets", multiple=True, metavar="NAME[:low|high]",
+                     help="A reset input (repeat for several; replaces the inferred resets; "
+                     "'none' for no reset).")(f)
+    f = click.option("--hold", "holds", multiple=True, metavar="NAME=VALUE",
+                     help="Hold an input at VALUE in every test (a configuration input).")(f)
     f = click.option("--top", default=None, help="Top module (needed when there are several).")(f)
-    f = click.option("-D", "--define", "defines", multiple=True, metavar="NAME=VALUE",
-                     help="Preprocessor define.")(f)
+    f = click.option("-D", "--define", "defines", multiple=True, metavar="NAME[=VALUE]",
+                     help="Preprocessor define (NAME alone defines it empty).")(f)
     f = click.option("-I", "--include", "includes", multiple=True, type=click.Path(),
                      help="Include directory.")(f)
     f = click.option("-G", "--param", "params", multiple=True, metavar="NAME=VALUE",
@@ -42,11 +62,28 @@ def _design_options(f):
 
 
 def _load(rtl, top, defines, includes, params):
-    from dv.design.frontend import load_design
+    from dv.design.frontend import load_design, read_file_list
 
-    return load_design(list(rtl), top=top, defines=_kv(defines, "-D"),
-                       include_dirs=list(includes), overrides=_kv(params, "-G"),
-                       root=Path.cwd())
+    extra = click.get_current_context().meta.get("dv.design", {})
+    files, incs, defs = list(rtl), list(includes), {}
+    for fl in extra.get("file_lists") or ():
+        s, i, d = read_file_list(fl)
+        files, incs = files + s, incs + i
+        defs.update(d)
+    if not files:
+        raise click.UsageError("no RTL given: pass --rtl FILE (repeat for several) or -f LIST.")
+    defs.update({k: v for k, v in (d.partition("=")[::2] for d in defines)})
+    if any(not k for k in defs):
+        raise click.BadParameter("expected NAME or NAME=VALUE", param_hint="-D")
+    design = load_design(files, top=top, defines=defs, include_dirs=incs,
+                         overrides=_kv(params, "-G"), root=Path.cwd(),
+                         clock=extra.get("clock"), resets=list(extra.get("resets") or ()))
+    holds = _kv(tuple(extra.get("holds") or ()), "--hold")
+    if holds:
+        from dv.design.roles import apply_holds
+
+        apply_holds(design, holds)
+    return design
 
 
 @click.group()
@@ -76,11 +113,20 @@ def inspect(rtl, top, defines, includes, params, as_json):
         for p in design.parameters:
             t.add_row(p.name, str(p.value), "parameter" if p.overridable else "localparam")
         console.print(t)
+    if not design.clocks:
+        console.print("clock  none: combinational, driven with a settle delay "
+                      "(--clock NAME if it has one)")
     for c in design.clocks:
-        console.print(f"clock  {c.name} ({c.edge})")
+        console.print(f"clock  {c.name} ({c.edge}) — {c.confidence}")
+        for e in c.evidence:
+            console.print(f"         · {e}")
     for r in design.resets:
         console.print(f"reset  {r.name} (active {'low' if r.active_low else 'high'}, "
-                      f"{'async' if r.asynchronous else 'sync'})")
+                      f"{'async' if r.asynchronous else 'sync'}) — {r.confidence}")
+        for e in r.evidence:
+            console.print(f"         · {e}")
+    if design.clocks and not design.resets:
+        console.print("reset  none found (--reset NAME[:low|high] if it has one)")
     if design.registers:
         console.print("registers  " + ", ".join(
             f"{r.name}[{r.width}]" + (f"x{r.depth}" if r.depth > 1 else "")
@@ -157,6 +203,8 @@ def _progress(kind: str, data: object) -> None:
                       + (f" — {r.message.splitlines()[0][:160]}" if r.message else ""))
     elif kind == "formal-start":
         console.print(f"  Z3: searching {data} hole(s) simulation left …")
+    elif kind == "kept":
+        console.print(f"  [yellow]kept:[/yellow] {data}")
     elif kind == "formal-done":
         counts: dict[str, int] = {}
         for v in data:
@@ -187,11 +235,18 @@ def _print_summary(run) -> None:
 @cli.command()
 @click.argument("testbench", type=click.Path())
 @click.option("--jobs", "-j", default=None, type=click.IntRange(1, 256))
-def rerun(testbench, jobs):
+@click.option("--build-root", default=None, type=click.Path(), envvar="DV_BUILD_ROOT",
+              help="Where the model is built and the tests run (default: the build/ beside "
+                   "testbenches/, where 'dv generate --out' built it).")
+def rerun(testbench, jobs, build_root):
     """Rebuild and rerun a committed testbench (testbenches/<top>) with its recorded seeds."""
     from dv.regress import rerun_testbench
 
-    outcome = rerun_testbench(Path(testbench), build_root=Path("build"), parallel=jobs)
+    if build_root is None:
+        tb = Path(testbench).absolute()
+        out = tb.parent.parent if tb.parent.name == "testbenches" else Path.cwd()
+        build_root = out / "build"
+    outcome = rerun_testbench(Path(testbench), build_root=Path(build_root), parallel=jobs)
     console.print(outcome.describe())
     if outcome.failed_tests or not outcome.matches_recorded:
         raise VerificationFailure("the rerun differs from the recorded results (see above).")
@@ -219,8 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print(f"[red]error:[/red] {exc.render()}", soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
-        err_console.print("interrupted: partial results were kept under coverage/ and "
-                          "testbenches/")
+        err_console.print("interrupted")
         return 130
     return 0
 

@@ -637,22 +637,9 @@ def test_override_with_bad_value() -> None:
     assert "DEPTH=nonsense" in (info.value.hint or "")
 
 
-def test_no_clock(tmp_path: Path) -> None:
-    text = """\
-// purely combinational
-module comb (input [3:0] a, output [3:0] y);
-  assign y = ~a;
-endmodule
-"""
-    err = error_of(tmp_path, text)
-    assert "no clock" in err.message
-    assert "always_ff @(posedge clk" in err.message  # says what was looked for
-    assert (err.file, err.line) == ("dut.sv", 2)
-
-
 def test_level_sensitive_always_is_not_clocked(tmp_path: Path) -> None:
     text = "module m (input a, input b, output reg y);\n  always @(a or b) y = a & b;\nendmodule\n"
-    assert "no clock" in error_of(tmp_path, text).message
+    assert load_text(tmp_path, text).clocks == []
 
 
 def test_port_reset_comes_before_an_internal_one(tmp_path: Path) -> None:
@@ -666,6 +653,124 @@ module m (input clk, input rst_n, input x, output reg y);
     if (!rst_n) {r2, r1} <= 2'b00; else {r2, r1} <= {r1, 1'b1};
 endmodule
 """)
-    assert [r.name for r in d.resets] == ["rst_n", "rst_sync_n"]
+    # the synchronised reset is the port's, through the synchroniser: one reset, not two
+    assert [(r.name, r.active_low) for r in d.resets] == [("rst_n", True)]
     assert d.reset is not None and d.reset.name == "rst_n"
     assert [c.name for c in d.clocks] == ["clk"]
+
+
+# -- reset styles of real designs (issue 10) --------------------------------------------------
+
+DESIGNS = ROOT / "tests" / "data" / "designs"
+
+
+def test_trailing_override_reset() -> None:
+    d = load_design([DESIGNS / "reset_trailing.v"], root=ROOT)
+    assert [(r.name, r.active_low, r.asynchronous, r.clock, r.confidence) for r in d.resets] == [
+        ("i_reset", False, False, "i_clk", "high")]
+    assert any("trailing 'if (i_reset)'" in e and "reset_trailing.v:19" in e
+               for e in d.resets[0].evidence)
+    assert [p.name for p in d.data_inputs()] == ["i_stb", "i_data"]
+
+
+def test_reset_styles_nested_wire_synchroniser_else_arm() -> None:
+    d = load_design([DESIGNS / "reset_styles.v"], root=ROOT)
+    got = {r.name: (r.active_low, r.asynchronous, r.confidence, r.stages) for r in d.resets}
+    assert got == {
+        "srst": (False, False, "medium", 0),  # nested under `if (ce)`
+        "rst_n": (True, False, "medium", 0),  # `if (rst)` with `assign rst = ~rst_n`
+        "arst_in": (False, True, "medium", 1),  # through `sync <= {sync[0], arst_in}`
+        "rstn_b": (True, False, "high", 0),  # `if (rstn_b) <logic> else <constants>`
+    }
+    by = {r.name: r for r in d.resets}
+    assert by["rst_n"].via == ("rst",)
+    assert any("rst_sync" in e for e in by["arst_in"].evidence)
+    assert [p.name for p in d.data_inputs()] == ["ce", "d"]
+
+
+@pytest.mark.parametrize("name, reset, low", [
+    ("rst", True, False), ("rst_n", True, True), ("i_reset", True, False), ("aresetn", True, True),
+    ("PRESETn", True, True), ("wb_rst_i", True, False), ("rst_ni", True, True),
+    ("nrst", True, True), ("first", False, False), ("burst_len", False, False),
+    ("resetting", False, False),
+])
+def test_reset_names(name: str, reset: bool, low: bool) -> None:
+    from dv.design.infer import active_low_by_name, looks_like_reset
+
+    assert looks_like_reset(name) is reset
+    assert active_low_by_name(name) is low
+
+
+def test_signal_named_like_reset_by_substring_only_is_data(tmp_path: Path) -> None:
+    d = load_text(tmp_path, """\
+module m (input clk, input first, input [3:0] x, output reg [3:0] y);
+  always @(posedge clk) begin y <= x; if (first) y <= 4'd0; end
+endmodule
+""")
+    assert d.resets == []
+
+
+def test_name_polarity_conflict_goes_by_use(tmp_path: Path) -> None:
+    d = load_text(tmp_path, """\
+module m (input clk, input rst_n, input x, output reg y);
+  always @(posedge clk) if (rst_n) y <= 1'b0; else y <= x;
+endmodule
+""")
+    r = d.resets[0]
+    assert (r.name, r.active_low, r.confidence) == ("rst_n", False, "medium")
+    assert any("going by the logic" in e for e in r.evidence)
+
+
+def test_clock_and_reset_given_by_the_user(tmp_path: Path) -> None:
+    text = """\
+module m (input ck, input clear_all, input x, output reg y);
+  always @(posedge ck) if (clear_all) y <= 1'b0; else y <= x;
+endmodule
+"""
+    assert load_text(tmp_path, text).resets == []
+    d = load_text(tmp_path, text, resets=["clear_all:high"], clock="ck")
+    assert [(r.name, r.active_low, r.confidence) for r in d.resets] == [
+        ("clear_all", False, "given")]
+    assert d.clocks[0].confidence == "given"
+    assert [p.name for p in d.data_inputs()] == ["x"]
+    assert load_text(tmp_path, text, resets=["none"]).resets == []
+    err = error_of(tmp_path, text, resets=["nope"])
+    assert "'nope' is not an input port" in err.message and "clear_all" in err.message
+    assert "polarity" in error_of(tmp_path, text, resets=["clear_all:sideways"]).message
+
+
+def test_file_list(tmp_path: Path) -> None:
+    from dv.design.frontend import read_file_list
+
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "w.vh").write_text("`define W 4\n")
+    (tmp_path / "a.v").write_text("""\
+`include "w.vh"
+module a (input clk, input [`W-1:0] x, output reg [`W-1:0] y);
+`ifdef DOUBLE
+  always @(posedge clk) y <= x + x;
+`else
+  always @(posedge clk) y <= x;
+`endif
+endmodule
+""")
+    (tmp_path / "sub.f").write_text("a.v\n")
+    (tmp_path / "files.f").write_text(
+        "// the design\n+incdir+inc\n+define+DOUBLE+N=3\n-sv\n-F sub.f  # nested\n")
+    sources, incs, defines = read_file_list(tmp_path / "files.f")
+    assert sources == [str(tmp_path / "a.v")]
+    assert incs == [str(tmp_path / "inc")]
+    assert defines == {"DOUBLE": "", "N": "3"}
+    d = load_design(sources, include_dirs=incs, defines=defines, root=tmp_path)
+    assert d.port("x") is not None and d.port("x").width == 4
+    (tmp_path / "bad.f").write_text("a.v\n-y lib\n")
+    with pytest.raises(InputError) as info:
+        read_file_list(tmp_path / "bad.f")
+    assert info.value.line == 2 and "-y" in info.value.message
+
+
+def test_combinational_design_has_no_clock(tmp_path: Path) -> None:
+    d = load_text(tmp_path, "module comb (input [3:0] a, output [3:0] y);\n"
+                            "  assign y = ~a;\nendmodule\n")
+    assert d.clocks == [] and d.resets == []
+    assert [p.name for p in d.data_inputs()] == ["a"]

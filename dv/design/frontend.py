@@ -7,8 +7,9 @@ ports, parameters and signals; :mod:`dv.design.infer` finds clocks, resets, regi
 
 Every problem the user can fix becomes an :class:`~dv.errors.InputError` naming file, line and
 column, with slang's own message: a missing file, a syntax error, an elaboration error, an unknown
-or ambiguous top, an override of a parameter that does not exist or is a localparam, and a design
-in which no clocked process was found. Warnings are ignored.
+or ambiguous top, an override of a parameter that does not exist or is a localparam, a --clock or
+--reset naming no input port. Warnings are ignored. A design with no clocked process is
+combinational (no clock): the testbench drives it with a settle delay.
 
 Limits: ``signals`` are the nets and variables declared directly in the top module (not in its
 generate blocks or submodules); interface ports are not listed; registers and FSMs come from the
@@ -20,6 +21,7 @@ below the top (``Statement.module`` says which).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -30,7 +32,7 @@ from pyslang import ast, parsing
 from pyslang import syntax as sx
 
 from dv.design import infer
-from dv.design.model import Design, Parameter, Port, Signal
+from dv.design.model import Clock, Design, Parameter, Port, Reset, Signal
 from dv.design.paths import relative_path
 from dv.design.sourcemap import SourceMapBuilder, SourceText
 from dv.errors import InputError
@@ -47,13 +49,16 @@ def load_design(
     files: Sequence[str | Path], *, top: str | None = None,
     defines: Mapping[str, str] | None = None, include_dirs: Sequence[str | Path] = (),
     overrides: Mapping[str, str] | None = None, root: Path | None = None,
+    clock: str | None = None, resets: Sequence[str] | None = None,
 ) -> Design:
     """Parse and elaborate ``files`` and describe the ``top`` module.
 
     ``defines`` are ``+define+`` macros (an empty value defines the name alone), ``overrides``
     are ``-G`` parameter overrides of the top (``{"DEPTH": "16"}``, values are SV expressions).
     File names in the result are relative POSIX paths to ``root`` (default: the current
-    directory) when the file lies under it, else absolute. Raises :class:`InputError`.
+    directory) when the file lies under it, else absolute. ``clock`` names the clock port and
+    ``resets`` the reset ports (``"rst_n:low"``, ``"rst:high"``, ``"rst"``, or ``"none"``) when
+    inference gets them wrong: see :func:`apply_timing`. Raises :class:`InputError`.
     """
     root = Path(root) if root is not None else Path.cwd()
     defines = dict(defines or {})
@@ -68,7 +73,58 @@ def load_design(
     design.defines = defines
     design.include_dirs = [relative_path(d, root) for d in include_dirs]
     design.overrides = overrides
+    apply_timing(design, clock, resets)
     return design
+
+
+def apply_timing(design: Design, clock: str | None, resets: Sequence[str] | None) -> None:
+    """Put the user's clock and resets in place of what inference found.
+
+    ``clock``: an input port; it becomes the design's clock (other inferred clocks stay, after
+    it). ``resets``: each ``NAME``, ``NAME:low`` or ``NAME:high`` an input port; together they
+    replace every inferred reset (``["none"]``: the design has no reset). A reset given without
+    a polarity takes the inferred one, else the name's (``_n``/``n`` suffix: active low).
+    Synchronous unless inference saw it on an edge.
+    """
+    inputs = {p.name: p for p in design.ports if p.direction == "input"}
+
+    def check(name: str, what: str) -> None:
+        if name not in inputs:
+            raise InputError(
+                f"{what} {name!r} is not an input port of {design.top}; its inputs are: "
+                f"{', '.join(inputs) or 'none'}.",
+                hint=f"Pass {what} with the name of a 1-bit input port (names are case-sensitive).")
+
+    if clock:
+        check(clock, "--clock")
+        old = next((c for c in design.clocks if c.name == clock), None)
+        design.clocks = [Clock(clock, old.edge if old else "posedge", "given",
+                               ("given by the user (--clock or dv.toml)",))] + [
+            c for c in design.clocks if c.name != clock]
+    if resets:
+        given: list[Reset] = []
+        for item in resets:
+            name, _, pol = item.partition(":")
+            name, pol = name.strip(), pol.strip().lower()
+            if name.lower() == "none" and not pol:
+                continue
+            if pol not in ("", "low", "high"):
+                raise InputError(f"--reset {item!r}: the polarity must be 'low' or 'high'.",
+                                 hint="Write --reset NAME, --reset NAME:low or --reset NAME:high.")
+            check(name, "--reset")
+            old = next((r for r in design.resets if r.name == name), None)
+            if pol:
+                low = pol == "low"
+            elif old is not None:
+                low = old.active_low
+            else:
+                low = infer.active_low_by_name(name)
+            why = "polarity given" if pol else ("polarity inferred" if old else
+                                                "polarity from the name")
+            given.append(Reset(name, low, old.asynchronous if old else False,
+                               design.clock.name if design.clock else None, "given",
+                               (f"given by the user (--reset or dv.toml), {why}",)))
+        design.resets = given
 
 
 def design_to_json(design: Design) -> dict[str, Any]:
@@ -83,6 +139,88 @@ def design_to_json(design: Design) -> dict[str, Any]:
 
 
 # -- loading ---------------------------------------------------------------------------------
+
+
+def read_file_list(path: str | Path, *, relative_to_list: bool = False, depth: int = 0
+                   ) -> tuple[list[str], list[str], dict[str, str]]:
+    """``(sources, include dirs, defines)`` from a simulator file list (``-f FILE``).
+
+    One token per word; ``//`` and ``#`` start comments. Understood: source files,
+    ``+incdir+A+B``, ``+define+X=1+Y``, ``-I DIR``/``-IDIR``, ``-D X[=V]``/``-DX[=V]``,
+    ``-v FILE`` (a library file, read as a source), ``-f FILE`` (nested, paths relative to the
+    current directory) and ``-F FILE`` (nested, paths relative to that list's directory). A
+    relative path is read from the current directory when it exists there, else from the
+    list's directory. ``-y``/``+libext+`` (library search) is refused with a hint.
+    """
+    lst = Path(path)
+    if not lst.is_file():
+        raise InputError(f"the file list {path} does not exist.", file=str(path),
+                         hint="Check the path given to -f.")
+    base = lst.resolve().parent
+
+    def where(p: str) -> str:
+        q = Path(p)
+        if q.is_absolute() or (not relative_to_list and q.exists()):
+            return str(q)
+        return str(base / q)
+
+    words: list[tuple[int, str]] = []
+    for n, raw in enumerate(lst.read_text(errors="replace").splitlines(), 1):
+        line = re.split(r"(?:^|\s)#", raw.split("//", 1)[0], maxsplit=1)[0]
+        words += [(n, w) for w in line.split()]
+    sources: list[str] = []
+    incs: list[str] = []
+    defines: dict[str, str] = {}
+    it = iter(words)
+    for n, w in it:
+        def arg(w: str = w, n: int = n) -> str:
+            nxt = next(it, None)
+            if nxt is None:
+                raise InputError(f"{w} at the end of the file list has no argument.",
+                                 file=str(path), line=n)
+            return nxt[1]
+
+        if w.startswith("+incdir+"):
+            incs += [where(d) for d in w[len("+incdir+"):].split("+") if d]
+        elif w.startswith("+define+"):
+            for item in w[len("+define+"):].split("+"):
+                if item:
+                    k, _, v = item.partition("=")
+                    defines[k] = v
+        elif w in ("-I", "-D", "-v", "-f", "-F"):
+            a = arg()
+            if w == "-I":
+                incs.append(where(a))
+            elif w == "-D":
+                k, _, v = a.partition("=")
+                defines[k] = v
+            elif w == "-v":
+                sources.append(where(a))
+            else:
+                if depth > 16:
+                    raise InputError("file lists nest more than 16 deep.", file=str(path), line=n)
+                s2, i2, d2 = read_file_list(where(a) if w == "-f" else str(base / a),
+                                            relative_to_list=w == "-F", depth=depth + 1)
+                sources += s2
+                incs += i2
+                defines.update(d2)
+        elif w.startswith("-I"):
+            incs.append(where(w[2:]))
+        elif w.startswith("-D"):
+            k, _, v = w[2:].partition("=")
+            defines[k] = v
+        elif w in ("-y",) or w.startswith("+libext+"):
+            raise InputError(
+                f"the file list uses {w} (library search), which dv does not follow.",
+                file=str(path), line=n,
+                hint="List the library files the design needs (or give them with -v FILE).")
+        elif w.startswith(("+", "-")):
+            continue  # simulator options (+timescale+, -sv, --timing, ...) do not name sources
+        else:
+            sources.append(where(w))
+    return sources, incs, defines
+
+
 
 
 def _check_files(files: Sequence[str | Path], root: Path) -> list[str]:
@@ -272,7 +410,7 @@ def _describe(body: ast.InstanceBodySymbol, text: SourceText, paths: list[str],
         elif isinstance(m, ast.PortSymbol):
             width, depth = infer.unpacked_shape(m.type)
             design.ports.append(Port(m.name, _DIRECTIONS[m.direction], width * depth,
-                                     signed=m.type.isSigned, line=line(m)))
+                                     signed=m.type.isSigned, line=line(m), depth=depth))
         elif isinstance(m, ast.VariableSymbol | ast.NetSymbol) and m.kind in (
                 ast.SymbolKind.Variable, ast.SymbolKind.Net):
             decls.append(m)
@@ -283,21 +421,19 @@ def _describe(body: ast.InstanceBodySymbol, text: SourceText, paths: list[str],
         line_of.setdefault(p.name, p.line)
 
     ports = infer.input_port_widths(body)
-    infos = [infer.analyse_process(p, ports) for p in infer.processes(body)]
-    clocks, resets = infer.timing(body, infos)
+
+    def where(node: object) -> str:
+        file, ln, _col = text.position(getattr(node, "location", None)
+                                       or node.sourceRange.start)  # type: ignore[attr-defined]
+        return f"{file}:{ln}"
+
+    ctx = infer.Context(ports, infer.Resolver(body, ports), where)
+    infos = [infer.analyse_process(p, ctx) for p in infer.processes(body)]
+    clocks, resets = infer.timing(body, infos, ctx=ctx)
     # a clock or reset the testbench can drive (a port) first: Design.clock/.reset pick it
     port_names = {p.name for p in design.ports}
     design.clocks = sorted(clocks, key=lambda c: c.name not in port_names)
     design.resets = sorted(resets, key=lambda r: r.name not in port_names)
-    if not design.clocks:
-        file, ln, col = text.position(body.parentInstance.location)
-        raise InputError(
-            f"no clock found in module {design.top!r}: dv looks for a clocked process, "
-            "'always_ff @(posedge clk ...)' or 'always @(posedge clk ...)' (negedge too), in the "
-            "module and in the submodules it instantiates, and found none.",
-            file=file, line=ln, column=col,
-            hint="dv verifies synchronous designs: check --top names the clocked module.",
-        )
     design.registers = infer.registers(infos, line_of)
     registered = {r.name for r in design.registers}
     seen: set[str] = set()

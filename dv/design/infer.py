@@ -35,7 +35,8 @@ has its clock; registers and FSMs inside submodules are not reported.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import pyslang
@@ -49,13 +50,10 @@ _MODULE_VALUE = {ast.SymbolKind.Net, ast.SymbolKind.Variable}
 _EQ = {ast.BinaryOperator.Equality, ast.BinaryOperator.CaseEquality}
 _NE = {ast.BinaryOperator.Inequality, ast.BinaryOperator.CaseInequality}
 _NOT = {ast.UnaryOperator.LogicalNot, ast.UnaryOperator.BitwiseNot}
+_OR_AND = {ast.BinaryOperator.BinaryOr, ast.BinaryOperator.LogicalOr,
+           ast.BinaryOperator.BinaryAnd, ast.BinaryOperator.LogicalAnd}
 _INCDEC = {ast.UnaryOperator.Preincrement, ast.UnaryOperator.Predecrement,
            ast.UnaryOperator.Postincrement, ast.UnaryOperator.Postdecrement}
-
-
-def looks_like_reset(name: str) -> bool:
-    low = name.lower()
-    return "rst" in low or "reset" in low
 
 
 # -- expression helpers ----------------------------------------------------------------------
@@ -256,8 +254,161 @@ def _edge_name(edge: ast.EdgeKind) -> str:
     return "negedge" if edge == ast.EdgeKind.NegEdge else "posedge"
 
 
-def analyse_process(proc: ast.ProceduralBlockSymbol, input_ports: dict[str, int]) -> ProcessInfo:
-    """Clock, reset and assigned variables of one process. ``input_ports``: name -> width."""
+_RESET_TOKEN = re.compile(r"^(?:[asnioph])?(?:rst|reset)(?:n|b|ni|_n)?$")
+_LOW_SUFFIX = {"n", "ni", "b", "l", "bar", "neg"}
+
+
+def _tokens(name: str) -> list[str]:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1_\2", name)
+    return [t.lower() for t in re.split(r"[_\W\d]+", spaced) if t]
+
+
+def looks_like_reset(name: str) -> bool:
+    """A reset by its name: a word ``rst``/``reset`` (``rst_n``, ``i_reset``, ``aresetn``,
+    ``PRESETn``, ``wb_rst_i``, ``rstn``), not a substring (``first``, ``burst``)."""
+    return any(_RESET_TOKEN.match(t) for t in _tokens(name))
+
+
+def active_low_by_name(name: str) -> bool:
+    """Whether a reset's name says active low (``rst_n``, ``resetn``, ``nrst``, ``rst_b``)."""
+    toks = _tokens(name)
+    for i, t in enumerate(toks):
+        if _RESET_TOKEN.match(t):
+            if (t.endswith(("n", "b")) and t not in ("rst", "reset")) or \
+                    (t.startswith("n") and t[1:] in ("rst", "reset")):
+                return True
+            if any(x in _LOW_SUFFIX for x in toks[i + 1:]):
+                return True
+    return False
+
+
+@dataclass
+class Context:
+    """What :func:`analyse_process` may use beyond the process: the module's input ports
+    (name -> width), a resolver that follows a signal back to the input port driving it, and
+    a function naming a source location (``file:line``) for evidence."""
+
+    input_ports: dict[str, int]
+    resolver: Resolver | None = None
+    where: Callable[[object], str] | None = None
+
+    def at(self, node: object) -> str:
+        if self.where is None:
+            return ""
+        try:
+            return f" at {self.where(node)}"
+        except Exception:  # noqa: BLE001 - evidence only: a location we cannot name is left out
+            return ""
+
+
+def _src(expr: ast.Expression | None) -> str:
+    syn = getattr(expr, "syntax", None)
+    return " ".join(str(syn).split()) if syn is not None else "?"
+
+
+def _top_items(proc: ast.ProceduralBlockSymbol) -> list[ast.Statement]:
+    stmt = proc.body.stmt if proc.body.kind == _SK.Timed else proc.body
+    while stmt is not None and stmt.kind == _SK.Block:
+        stmt = stmt.body
+    if stmt is None:
+        return []
+    if stmt.kind == _SK.List:
+        return [s for s in stmt.list if s.kind not in (_SK.Empty, _SK.VariableDeclaration)]
+    return [stmt]
+
+
+def _const_targets(stmt: ast.Statement | None, scope: ast.Symbol) -> tuple[list[str], int]:
+    """(module signals assigned a constant, number of assignments of a non-constant) in
+    ``stmt``. Loop variables and other procedural locals do not count."""
+    const: list[str] = []
+    other = [0]
+    if stmt is None:
+        return const, 0
+
+    def visit(node: object) -> None:
+        if not isinstance(node, ast.AssignmentExpression):
+            return
+        targets = [s.name for s in lvalue_roots(node.left) if is_module_signal(s)]
+        if not targets:
+            return
+        try:
+            value = node.right.eval(ast.EvalContext(scope)).value
+        except Exception:  # noqa: BLE001
+            value = None
+        if value is None:
+            other[0] += 1
+        else:
+            const.extend(t for t in targets if t not in const)
+
+    stmt.visit(visit)
+    return const, other[0]
+
+
+@dataclass
+class _ResetIf:
+    symbol: ast.Symbol
+    active_low: bool  # polarity by use: the value that takes the constant arm
+    position: str  # "leading" | "trailing" | "nested"
+    targets: list[str]
+    cond: str
+    node: ast.ConditionalStatement
+
+
+def _reset_ifs(proc: ast.ProceduralBlockSymbol) -> list[_ResetIf]:
+    """Every ``if`` of a clocked process that tests one signal alone and whose arm for one
+    value of it assigns only constants: the shapes a reset takes, wherever it sits."""
+    items = _top_items(proc)
+    lead = first_if(proc.body.stmt)
+    lead_at = lead.sourceRange.start.offset if lead is not None else -1
+    last = items[-1] if items else None
+    trail_at = last.sourceRange.start.offset if last is not None and \
+        last.kind == _SK.Conditional else -2
+    found: list[ast.ConditionalStatement] = []
+
+    def visit(node: object) -> None:
+        if isinstance(node, ast.ConditionalStatement):
+            found.append(node)
+
+    proc.body.visit(visit)
+    out: list[_ResetIf] = []
+    for node in found:
+        if len(node.conditions) != 1 or node.conditions[0].pattern is not None:
+            continue
+        cond = node.conditions[0].expr
+        test = reset_test(cond, proc)
+        if test is None:
+            continue
+        sym, low = test
+        at = node.sourceRange.start.offset
+        position = "leading" if at == lead_at else "trailing" if at == trail_at else "nested"
+        targets, other = _const_targets(node.ifTrue, proc)
+        if targets and other == 0:
+            out.append(_ResetIf(sym, low, position, targets, _src(cond), node))
+            continue
+        if node.ifFalse is not None:  # if (rst_n) <logic> else <constants>
+            targets, other = _const_targets(node.ifFalse, proc)
+            if targets and other == 0 and node.ifFalse.kind != _SK.Conditional:
+                out.append(_ResetIf(sym, not low, position, targets, f"!({_src(cond)})", node))
+    return out
+
+
+def _polarity_note(name: str, low: bool) -> tuple[str, bool]:
+    """Evidence on the name's polarity; False when the name contradicts the use."""
+    by_name = active_low_by_name(name)
+    if by_name and not low:
+        return (f"the name {name!r} reads active-low but the logic resets when it is 1: "
+                "going by the logic", False)
+    if by_name:
+        return f"the name {name!r} reads active-low, as the logic uses it", True
+    return f"active {'low' if low else 'high'} by use", True
+
+
+def analyse_process(proc: ast.ProceduralBlockSymbol, input_ports: dict[str, int] | Context
+                    ) -> ProcessInfo:
+    """Clock, reset and assigned variables of one process. ``input_ports``: name -> width, or
+    a :class:`Context` (with a resolver, resets reached through wires and synchronisers are
+    named by the input port that drives them)."""
+    ctx = input_ports if isinstance(input_ports, Context) else Context(input_ports)
     info = ProcessInfo(proc)
     edges = edge_events(proc)
     if not edges:
@@ -268,31 +419,170 @@ def analyse_process(proc: ast.ProceduralBlockSymbol, input_ports: dict[str, int]
     if branch is not None and len(branch.conditions) == 1 and branch.conditions[0].pattern is None:
         cond = branch.conditions[0].expr
     test = reset_test(cond, proc)
+    head = f"'{_src_head(proc)}'{ctx.at(proc)}"
     if len(edges) >= 2:
         read = names_read(cond)
         resets = [(s, e) for s, e in edges if s.name in read]
+        why = "read by the first 'if'"
         if not resets:
             resets = [(s, e) for s, e in edges if looks_like_reset(s.name)]
+            why = "named like a reset"
         if len(resets) == len(edges):
             resets = []  # every edge a "reset": no clock left; treat them all as clocks
         clocks = [(s, e) for s, e in edges if all(s.name != r.name for r, _ in resets)]
-        info.clocks = [Clock(s.name, _edge_name(e)) for s, e in clocks]
+        info.clocks = [Clock(s.name, _edge_name(e), evidence=(f"edge of {head}",))
+                       for s, e in clocks]
         for sym, edge in resets:
+            ev = [f"second edge of {head}, {why}"]
             if test is not None and test[0].name == sym.name:
                 low = test[1]
+                ev.append(f"the first 'if ({_src(cond)})' gives the polarity")
             else:
                 low = edge == ast.EdgeKind.NegEdge
-            info.resets.append(Reset(sym.name, active_low=low, asynchronous=True,
-                                     clock=info.clock))
-    else:
-        sym, edge = edges[0]
-        info.clocks = [Clock(sym.name, _edge_name(edge))]
-        if test is not None:
-            name, low = test[0].name, test[1]
-            if input_ports.get(name) == 1 and looks_like_reset(name):
-                info.resets.append(Reset(name, active_low=low, asynchronous=False,
-                                         clock=sym.name))
+                ev.append(f"polarity from the {_edge_name(edge)}")
+            info.resets.append(_resolved(ctx, Reset(
+                sym.name, active_low=low, asynchronous=True, clock=info.clock,
+                confidence="high" if why.startswith("read") else "medium", evidence=tuple(ev))))
+        return info
+    sym, edge = edges[0]
+    info.clocks = [Clock(sym.name, _edge_name(edge), evidence=(f"edge of {head}",))]
+    for cand in _reset_ifs(proc):
+        name = cand.symbol.name
+        if any(r.name == name for r in info.resets) or cand.symbol.type.bitWidth != 1:
+            continue
+        reset = _resolved(ctx, Reset(name, active_low=cand.active_low, asynchronous=False,
+                                     clock=sym.name))
+        if reset.name not in ctx.input_ports or ctx.input_ports[reset.name] != 1:
+            continue  # an internal reset the testbench cannot drive (power-on counters...)
+        if not (looks_like_reset(name) or looks_like_reset(reset.name)):
+            continue
+        ev = [f"{cand.position} 'if ({cand.cond})'{ctx.at(cand.node)} assigns constants to "
+              f"{len(cand.targets)} signal(s) ({', '.join(cand.targets[:4])}"
+              f"{', ...' if len(cand.targets) > 4 else ''})",
+              f"named like a reset ({name if looks_like_reset(name) else reset.name})"]
+        note, agrees = _polarity_note(reset.name, reset.active_low)
+        ev.append(note)
+        sure = cand.position != "nested" and agrees and not reset.via
+        reset = Reset(reset.name, reset.active_low, False, sym.name,
+                      confidence="high" if sure else "medium",
+                      evidence=tuple(ev) + reset.evidence, via=reset.via, stages=reset.stages)
+        if all(r.name != reset.name for r in info.resets):
+            info.resets.append(reset)
     return info
+
+
+def _src_head(proc: ast.ProceduralBlockSymbol) -> str:
+    syn = getattr(proc.body, "syntax", None)
+    text = " ".join(str(syn).split()) if syn is not None else ""
+    kw = "always_ff" if proc.procedureKind == ast.ProceduralBlockKind.AlwaysFF else "always"
+    head = text.split(")", 1)[0] + ")" if text.startswith("@") else "@(...)"
+    return f"{kw} {head}"
+
+
+def _resolved(ctx: Context, reset: Reset) -> Reset:
+    """``reset`` named by the input port that drives it, when it is an internal signal."""
+    if reset.name in ctx.input_ports or ctx.resolver is None:
+        return reset
+    traced = ctx.resolver.resolve(reset.name, reset.asserted_value)
+    if traced is None:
+        return reset
+    port, asserted, via, stages = traced
+    how = " -> ".join((port, *reversed(via)))
+    ev = (f"{reset.name} is driven by input {port} through {how}"
+          + (f" ({stages} register stage(s): a reset synchroniser)" if stages else ""),)
+    return Reset(port, active_low=asserted == 0, asynchronous=reset.asynchronous,
+                 clock=reset.clock, confidence="medium" if stages else reset.confidence,
+                 evidence=reset.evidence + ev, via=tuple(via), stages=stages)
+
+
+class Resolver:
+    """Follows an internal signal back to the input port that drives it: through continuous
+    assignments and net initialisers (``assign rst = ~rst_n``), bit selects, inversions, ORs,
+    and register chains (``r1 <= rst_in; r2 <= r1``, ``sync <= {sync[0], rst_in}``), including
+    the async-assert/sync-deassert synchroniser whose data input is a constant (then the
+    synchroniser's own reset is the source)."""
+
+    def __init__(self, body: Iterable[ast.Symbol], input_ports: dict[str, int]) -> None:
+        self.ports = input_ports
+        self.comb: dict[str, list[ast.Expression]] = {}
+        self.clocked: dict[str, list[tuple[ast.ProceduralBlockSymbol, ast.Expression,
+                                           set[str]]]] = {}
+        for m in body:
+            if isinstance(m, ast.NetSymbol) and m.initializer is not None:
+                self.comb.setdefault(m.name, []).append(m.initializer)
+            elif isinstance(m, ast.ContinuousAssignSymbol):
+                a = m.assignment
+                if isinstance(a, ast.AssignmentExpression):
+                    for root in lvalue_roots(a.left):
+                        self.comb.setdefault(root.name, []).append(a.right)
+        for proc in processes(body):
+            clocked = bool(edge_events(proc))
+
+            def visit(node: object, proc: ast.ProceduralBlockSymbol = proc,
+                      clocked: bool = clocked) -> None:
+                if isinstance(node, ast.AssignmentExpression):
+                    roots = {r.name for r in lvalue_roots(node.left)}
+                    for name in roots:
+                        if clocked:
+                            self.clocked.setdefault(name, []).append((proc, node.right, roots))
+                        else:
+                            self.comb.setdefault(name, []).append(node.right)
+
+            proc.body.visit(visit)
+
+    def resolve(self, name: str, asserted: int, depth: int = 0,
+                seen: frozenset[str] = frozenset()
+                ) -> tuple[str, int, list[str], int] | None:
+        """(port, its asserted value, internal signals from the logic back to the port,
+        register stages), or None."""
+        if name in self.ports:
+            return name, asserted, [], 0
+        if depth > 8 or name in seen:
+            return None
+        seen = seen | {name}
+        for rhs in self.comb.get(name, []):
+            t = self._expr(rhs, asserted, depth, seen, set())
+            if t is not None:
+                return t[0], t[1], [name, *t[2]], t[3]
+        for _proc, rhs, lhs in self.clocked.get(name, []):
+            t = self._expr(rhs, asserted, depth, seen, lhs)
+            if t is not None:
+                return t[0], t[1], [name, *t[2]], t[3] + 1
+        for proc, _rhs, _lhs in self.clocked.get(name, []):
+            info = analyse_process(proc, self.ports)
+            for r in info.resets:
+                if r.asynchronous:  # async-assert, sync-deassert: follows its own reset
+                    t = self.resolve(r.name, r.asserted_value, depth + 1, seen)
+                    if t is not None:
+                        return t[0], t[1], [name, *t[2]], t[3] + 1
+        return None
+
+    def _expr(self, expr: ast.Expression, asserted: int, depth: int, seen: frozenset[str],
+              exclude: set[str]) -> tuple[str, int, list[str], int] | None:
+        e = strip(expr)
+        if e is None:
+            return None
+        k = e.kind
+        if k in (_EK.NamedValue, _EK.ElementSelect, _EK.RangeSelect):
+            root = next(iter(lvalue_roots(e)), None)
+            if root is None or root.name in exclude or not is_module_signal(root):
+                return None
+            return self.resolve(root.name, asserted, depth + 1, seen)
+        if k == _EK.UnaryOp and e.op in _NOT:
+            return self._expr(e.operand, 1 - asserted, depth, seen, exclude)
+        if k == _EK.Concatenation:
+            ops = list(e.operands)
+            for op in reversed(ops):
+                t = self._expr(op, asserted, depth, seen, exclude)
+                if t is not None:
+                    return t
+            return None
+        if k == _EK.BinaryOp and e.op in _OR_AND:
+            for side in (e.left, e.right):
+                t = self._expr(side, asserted, depth, seen, exclude)
+                if t is not None:
+                    return t
+        return None
 
 
 # -- clocks and resets across the hierarchy --------------------------------------------------
@@ -319,12 +609,16 @@ def _children(scope: Iterable[ast.Symbol]) -> Iterator[ast.InstanceSymbol]:
 
 
 def timing(body: ast.InstanceBodySymbol, infos: list[ProcessInfo] | None = None,
-           depth: int = 0) -> tuple[list[Clock], list[Reset]]:
+           depth: int = 0, ctx: Context | None = None) -> tuple[list[Clock], list[Reset]]:
     """Clocks and resets of a module body, named in that body: its own clocked processes first,
-    then its submodules' clocks and resets that are connected to plain signals of this body."""
-    if infos is None:
+    then its submodules' clocks and resets that are connected to plain signals of this body
+    (followed back to an input port through wires and synchronisers when ``ctx`` has a
+    resolver)."""
+    if ctx is None:
         ports = input_port_widths(body)
-        infos = [analyse_process(p, ports) for p in processes(body)]
+        ctx = Context(ports, Resolver(body, ports))
+    if infos is None:
+        infos = [analyse_process(p, ctx) for p in processes(body)]
     clocks: list[Clock] = []
     resets: list[Reset] = []
     for info in infos:
@@ -334,10 +628,14 @@ def timing(body: ast.InstanceBodySymbol, infos: list[ProcessInfo] | None = None,
     for inst in _children(body):
         sub_clocks, sub_resets = timing(inst.body, depth=depth + 1)
         rename = _port_map(inst)
-        mapped_clocks = [Clock(rename[c.name], c.edge) for c in sub_clocks if c.name in rename]
+        via = f"port of instance {inst.name} ({inst.body.definition.name})"
+        mapped_clocks = [Clock(rename[c.name], c.edge, c.confidence,
+                               c.evidence + (f"{c.name}: {via}",))
+                         for c in sub_clocks if c.name in rename]
         mapped_resets = [
-            Reset(rename[r.name], r.active_low, r.asynchronous,
-                  rename.get(r.clock) if r.clock else None)
+            _resolved(ctx, Reset(rename[r.name], r.active_low, r.asynchronous,
+                                 rename.get(r.clock) if r.clock else None, r.confidence,
+                                 r.evidence + (f"{r.name}: {via}",), r.via, r.stages))
             for r in sub_resets if r.name in rename
         ]
         _merge(clocks, resets, mapped_clocks, mapped_resets)
@@ -363,9 +661,13 @@ def _port_map(inst: ast.InstanceSymbol) -> dict[str, str]:
 def _merge(clocks: list[Clock], resets: list[Reset], new_clocks: Iterable[Clock],
            new_resets: Iterable[Reset]) -> None:
     reset_names = {r.name for r in resets} | {r.name for r in new_resets}
+    rank = {"given": 0, "high": 1, "medium": 2, "low": 3}
     for r in new_resets:
-        if all(r.name != x.name for x in resets):
+        i = next((i for i, x in enumerate(resets) if x.name == r.name), None)
+        if i is None:
             resets.append(r)
+        elif rank[r.confidence] < rank[resets[i].confidence]:
+            resets[i] = r  # the same reset, seen more directly elsewhere
     for c in new_clocks:
         if c.name not in reset_names and all(c.name != x.name for x in clocks):
             clocks.append(c)

@@ -19,6 +19,9 @@ class Port:
     width: int
     signed: bool = False
     line: int = 0
+    depth: int = 1  # >1 for an unpacked-array port (``width`` is then the total bit count)
+    role: str = ""  # inputs: "data" | "control" | "config" (see dv.design.roles)
+    role_evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -29,10 +32,15 @@ class Parameter:
     line: int = 0
 
 
+Confidence = Literal["high", "medium", "low", "given"]
+
+
 @dataclass(frozen=True)
 class Clock:
     name: str
     edge: Literal["posedge", "negedge"] = "posedge"
+    confidence: Confidence = "high"
+    evidence: tuple[str, ...] = ()  # why dv thinks so, one short sentence each
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,10 @@ class Reset:
     active_low: bool
     asynchronous: bool
     clock: str | None = None
+    confidence: Confidence = "high"  # "given": named by the user (--reset, dv.toml)
+    evidence: tuple[str, ...] = ()  # why dv thinks so, one short sentence each
+    via: tuple[str, ...] = ()  # internal signals between the port and the logic it resets
+    stages: int = 0  # register stages (a reset synchroniser) between the port and the logic
 
     @property
     def asserted_value(self) -> int:
@@ -160,6 +172,7 @@ class Design:
     defines: dict[str, str] = field(default_factory=dict)
     include_dirs: list[str] = field(default_factory=list)
     overrides: dict[str, str] = field(default_factory=dict)  # user -G overrides, as given
+    held: dict[str, int] = field(default_factory=dict)  # user --hold NAME=VALUE, every test
 
     # -- convenience -------------------------------------------------------------------------
     def port(self, name: str) -> Port | None:
