@@ -30,6 +30,7 @@ from dv.gen.base import Bundle, Generator, RoundContext, TestPlan
 from dv.manifest import MANIFEST, Manifest, ManifestTest, relpath, render
 from dv.sim.build import Build, BuildConfig, build
 from dv.sim.run import SimResult, TestJob, run_tests
+from dv.sim.sandbox import sandbox_policy
 
 GOAL_KINDS = ("line", "branch", "toggle")
 
@@ -49,6 +50,7 @@ class ClosureOptions:
     formal: bool = True  # search the holes left open (and the waived ones) with Z3
     formal_depth: int = 20
     formal_timeout: float = 30.0  # per hole
+    sandbox: bool | None = None  # OS sandbox for simulations; None: on when a model writes code
 
 
 @dataclass
@@ -85,6 +87,7 @@ class ClosureRun:
     cov_dir: Path = Path(".")
     status: str = "running"  # running | done | interrupted | error
     formal: list = field(default_factory=list)  # dv.formal_holes.HoleVerdict, one per hole
+    sandbox: dict = field(default_factory=dict)  # dv.sim.sandbox.sandbox_policy: enabled, reason
 
     @property
     def waivers(self) -> list[Waiver]:
@@ -114,6 +117,8 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
                      cov_dir=out / "coverage" / design.top)
     _check_writable(run.tb_dir)
     _check_writable(run.cov_dir)
+    run.sandbox = sandbox_policy(generator.name != "builtin", options.sandbox)
+    note("sandbox", run.sandbox)
     start = time.monotonic()
     all_tests: list[TestPlan] = []
     manifest_tests: list[ManifestTest] = []
@@ -271,7 +276,8 @@ def _run_round(run: ClosureRun, bundle: Bundle, all_tests: list[TestPlan],
                          notes=list(bundle.notes), weakened=list(bundle.weakened),
                          llm=dict(bundle.llm))
     jobs = [TestJob(name=t.name, module=module, testcase=t.name, seed=opts.seed,
-                    python_path=(str(run.tb_dir.resolve()),), timeout=opts.test_timeout)
+                    python_path=(str(run.tb_dir.resolve()),), timeout=opts.test_timeout,
+                    sandbox=bool(run.sandbox.get("enabled")))
             for t in bundle.tests]
     t0 = time.monotonic()
     assert run.build is not None

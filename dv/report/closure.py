@@ -62,6 +62,7 @@ def closure_record(run: ClosureRun) -> dict[str, Any]:
                                "asynchronous": r.asynchronous} for r in d.resets]},
         "spec": run.spec.path if run.spec else None,
         "generator": run.generator,
+        "sandbox": run.sandbox or {"enabled": False, "reason": "not recorded"},
         "options": {"rounds": run.options.rounds, "goal": run.options.goal,
                     "goal_kinds": list(run.options.goal_kinds), "seed": run.options.seed,
                     "time_budget": run.options.time_budget},
@@ -112,6 +113,10 @@ def summary_markdown(rec: dict[str, Any]) -> str:
              f"{secs.get('generation', 0):.2f} s); "
              f"{rec['simulation']['cycles']} cycles simulated", "",
              "## Coverage", "", "| kind | hit | total | waived | % |", "|---|---:|---:|---:|---:|"]
+    sandbox = rec.get("sandbox") or {}
+    if sandbox.get("model_code"):  # where model-written code ran
+        lines.insert(4, "- Sandbox: " + ("on" if sandbox.get("enabled") else "**off** — ")
+                     + ("" if sandbox.get("enabled") else str(sandbox.get("reason", ""))))
     for kind, s in rec["summary"].items():
         lines.append(f"| {kind} | {s['hit']} | {s['total']} | {s['waived']} | {s['percent']:.1f} |")
     t = rec["total"]
