@@ -157,9 +157,13 @@ def inspect(rtl, top, defines, includes, params, as_json):
               help="Wall-clock limit of one simulation, in seconds.")
 @click.option("--formal/--no-formal", default=True, show_default=True,
               help="Search the holes simulation left (and the waived points) with Z3.")
+@click.option("--sandbox/--no-sandbox", "sandbox", default=None,
+              help="Run the simulations in the OS sandbox (bubblewrap). Default: on when a "
+                   "model writes code, off for the built-in generator. --no-sandbox runs model "
+                   "code unconfined (warned on every run, recorded in closure.json).")
 @llm_cli_options()
 def generate(rtl, top, defines, includes, params, spec, model, rounds, goal, goal_on,
-             time_budget, seed, out, jobs, test_timeout, formal, **llm):
+             time_budget, seed, out, jobs, test_timeout, formal, sandbox, **llm):
     """Generate a testbench, simulate it, and iterate on coverage holes."""
     from dv.design.spec import parse_spec
     from dv.gen.base import get_generator
@@ -171,13 +175,16 @@ def generate(rtl, top, defines, includes, params, spec, model, rounds, goal, goa
     if bad or not kinds:
         raise click.BadParameter(f"unknown coverage kind(s) {bad}; use some of {sorted(known)}",
                                  param_hint="--goal-on")
+    from dv.sim.sandbox import sandbox_policy
+
+    sandbox_policy(model != "builtin", sandbox)  # refuse before any model is asked anything
     options = {} if model == "builtin" else generator_options(out=out, root=Path.cwd(), **llm)
     generator = get_generator(model, **options)
     design = _load(rtl, top, defines, includes, params)
     spec_obj = parse_spec(spec) if spec else None
     opts = ClosureOptions(rounds=rounds, goal=goal, goal_kinds=kinds, time_budget=time_budget,
                           seed=seed, out=Path(out), parallel=jobs, test_timeout=test_timeout,
-                          root=Path.cwd(), formal=formal)
+                          root=Path.cwd(), formal=formal, sandbox=sandbox)
     console.print(f"dv {__version__}: [bold]{design.top}[/bold] with the {generator.name} "
                   f"generator, goal {goal:g}% on {', '.join(kinds)}, up to {rounds} rounds")
     run = run_closure(design, spec_obj, generator, opts, progress=_progress)
@@ -201,6 +208,12 @@ def _progress(kind: str, data: object) -> None:
             r.status, f"[red]{r.status.upper()}[/red]")
         console.print(f"    {mark} {r.job.name} ({r.seconds:.1f} s)"
                       + (f" — {r.message.splitlines()[0][:160]}" if r.message else ""))
+    elif kind == "sandbox":
+        state = data
+        if state.get("model_code") and not state.get("enabled"):
+            err_console.print(f"[yellow]warning:[/yellow] {state.get('reason')}: what the model "
+                              "wrote runs with your network, files and environment.",
+                              soft_wrap=True)
     elif kind == "formal-start":
         console.print(f"  Z3: searching {data} hole(s) simulation left …")
     elif kind == "kept":

@@ -53,6 +53,10 @@ class SandboxUnavailable(ToolError):
 
 
 def find_bwrap() -> str | None:
+    """``bwrap`` on PATH, or the executable ``DV_BWRAP`` names (an empty or wrong one: none)."""
+    named = os.environ.get("DV_BWRAP")
+    if named is not None:
+        return named if named and os.access(named, os.X_OK) and Path(named).is_file() else None
     return shutil.which("bwrap")
 
 
@@ -211,6 +215,30 @@ def require_sandbox() -> None:
         raise SandboxUnavailable(unavailable_message(reason))
 
 
+def sandbox_policy(model_code: bool, requested: bool | None) -> dict[str, object]:
+    """Whether a run's simulations go into the sandbox, and why (recorded in closure.json).
+
+    ``model_code``: the run executes something a model wrote (any generator but the built-in
+    one). ``requested``: ``--sandbox`` (True), ``--no-sandbox`` (False) or nothing (None).
+    Model code is sandboxed unless the user said ``--no-sandbox``; raises
+    :class:`SandboxUnavailable` when the sandbox is needed and cannot be created here.
+    """
+    if requested is False:
+        if not model_code:
+            return {"enabled": False, "model_code": False, "reason": "--no-sandbox"}
+        ok, how = sandbox_available()
+        return {"enabled": False, "model_code": True,
+                "reason": "--no-sandbox: model-written code ran without the OS sandbox "
+                          f"(sandbox {'available: ' + how if ok else 'unavailable: ' + how})"}
+    if requested is None and not model_code:
+        return {"enabled": False, "model_code": False,
+                "reason": "built-in generator only: no model-written code runs"}
+    require_sandbox()
+    why = "model-written code" if model_code else "--sandbox"
+    return {"enabled": True, "model_code": model_code,
+            "reason": f"{why}: simulations run in {sandbox_available()[1]}"}
+
+
 __all__ = ["INSTALL_HINT", "SandboxUnavailable", "find_bwrap", "python_roots",
-           "require_sandbox", "sandbox_available", "scrub_env", "sim_env",
+           "require_sandbox", "sandbox_available", "sandbox_policy", "scrub_env", "sim_env",
            "unavailable_message", "wrap"]
