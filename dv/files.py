@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from dv.errors import InputError
+from dv.redact import redact_text
 
 _HASH_RE = re.compile(r"dv-hash: ([0-9a-f]{16})")
 
@@ -25,7 +26,8 @@ def write_atomic(path: Path, text: str | bytes) -> None:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = text.encode() if isinstance(text, str) else text
+        # every text file dv writes passes the one redaction function (keys never land on disk)
+        data = redact_text(text).encode() if isinstance(text, str) else text
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -69,6 +71,7 @@ def write_generated(path: Path, header_line: str, body: str) -> Path | None:
     kept under, if it had to be kept.
     """
     kept = None
+    body = redact_text(body)  # before hashing, so the recorded hash matches what is written
     if user_edited(path):
         stamp = time.strftime("%Y%m%d-%H%M%S")
         kept = path.with_name(f"{path.name}.edited-{stamp}")

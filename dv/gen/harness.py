@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.resources
 import pprint
+import unicodedata
 
 from dv import __version__
 from dv.design.model import Design
@@ -73,7 +74,7 @@ def round_module(design: Design, bundle: Bundle) -> str:
     if bundle.scoreboard:
         lines += [bundle.scoreboard.rstrip(), "", "DvChecker.SCOREBOARD = SCOREBOARD", ""]
     for note in bundle.notes:
-        lines.append(f"# {note}")
+        lines.append(f"# {_comment(note)}")
     for t in bundle.tests:
         plan = pprint.pformat(t.plan, width=92, sort_dicts=False)
         plan = plan.replace("\n", "\n" + " " * 11)
@@ -82,8 +83,23 @@ def round_module(design: Design, bundle: Bundle) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _escape(ch: str) -> str:
+    """A character that may not appear raw in Python source, as an escape sequence."""
+    if unicodedata.category(ch) in ("Cc", "Cs", "Cf", "Zl", "Zp"):
+        return repr(ch)[1:-1]
+    return ch
+
+
 def _doc(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"""', "'''")
+    """``text`` as the inside of a triple-quoted docstring: quotes, backslashes, control
+    characters and lone surrogates escaped, so model text can never end the string."""
+    return "".join("\\\\" if ch == "\\" else '\\"' if ch == '"' else _escape(ch)
+                   for ch in text)
+
+
+def _comment(text: str) -> str:
+    """``text`` as the rest of one ``#`` comment line (no line break can end it early)."""
+    return "".join(_escape(ch) for ch in " | ".join(str(text).splitlines()))
 
 
 

@@ -64,6 +64,7 @@ from dv.gen.validate import (
     parse_answer,
     validate_answer,
 )
+from dv.redact import redact
 
 DEFAULT_MAX_PROMPT_TOKENS = 16_000
 DEFAULT_MAX_REPAIRS = 2
@@ -129,6 +130,7 @@ class LlmGenerator(Generator):
     """A litellm model string as a :class:`Generator` (see the module docstring)."""
 
     def __init__(self, model: str, *, api_base: str | None = None,
+                 api_key_env: str | None = None,
                  max_prompt_tokens: int | None = None, max_repairs: int | None = None,
                  replay: bool = False, cache_dir: str | Path | None = None,
                  run_dir: str | Path | None = None, timeout: float | None = None,
@@ -148,7 +150,7 @@ class LlmGenerator(Generator):
         self.run_dir = Path(run_dir) if run_dir is not None else Path(".")
         self.root = Path(root) if root is not None else Path(".")
         self.client = LlmClient(
-            model=model, api_base=api_base or None,
+            model=model, api_base=api_base or None, api_key_env=api_key_env or None,
             timeout=120.0 if timeout is None else float(timeout),
             num_retries=2 if num_retries is None else int(num_retries),
             fallbacks=list(fallbacks or []), temperature=temperature, max_tokens=max_tokens,
@@ -536,9 +538,9 @@ class LlmGenerator(Generator):
         self._write("usage.json", json.dumps(self.usage(), indent=1) + "\n")
 
     def _write(self, name: str, text: str) -> None:
-        d = self.client.transcript_dir
-        d.mkdir(parents=True, exist_ok=True)
-        (d / name).write_text(text)
+        from dv.files import write_atomic
+
+        write_atomic(self.client.transcript_dir / name, redact(text))
 
 
 def wrap_scoreboard(info: ScoreboardInfo, model: str, rnd: int) -> str:
@@ -602,7 +604,12 @@ def llm_cli_options() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         opts = [
             click.option("--api-base", default=None, metavar="URL",
                          help="Base URL of the model's server (OpenAI-compatible local servers "
-                         "with --model openai/<name>, or a non-default ollama)."),
+                         "with --model openai/<name>, or a non-default ollama). No key is sent "
+                         "to it unless --api-key-env names one (or it is the provider's own "
+                         "https server)."),
+            click.option("--api-key-env", default=None, metavar="VAR",
+                         help="Send the value of environment variable VAR as the API key "
+                         "(the only way a key reaches a server given by --api-base)."),
             click.option("--max-prompt-tokens", default=DEFAULT_MAX_PROMPT_TOKENS,
                          show_default=True, type=click.IntRange(MIN_PROMPT_TOKENS),
                          help="Upper bound of every prompt (counted with litellm); holes and "
@@ -620,7 +627,9 @@ def llm_cli_options() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                          help="Seconds to wait for one model response (litellm timeout)."),
             click.option("--llm-retries", default=2, show_default=True,
                          type=click.IntRange(0, 10),
-                         help="litellm retries on rate limits, timeouts and server errors."),
+                         help="Retries in total per model request on rate limits, "
+                         "timeouts, connection and server errors (N retries = at most N+1 "
+                         "requests)."),
             click.option("--llm-fallback", "llm_fallbacks", multiple=True, metavar="MODEL",
                          help="Model litellm falls back to when --model fails (repeatable)."),
         ]
@@ -634,9 +643,11 @@ def llm_cli_options() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 def generator_options(*, api_base: str | None, max_prompt_tokens: int, max_repairs: int,
                       replay: bool, llm_cache: str | None, llm_timeout: float,
                       llm_retries: int, out: str | Path, root: str | Path = ".",
-                      llm_fallbacks: tuple[str, ...] | list[str] = ()) -> dict:
+                      llm_fallbacks: tuple[str, ...] | list[str] = (),
+                      api_key_env: str | None = None) -> dict:
     """The keyword arguments of :func:`dv.gen.base.get_generator` from the CLI options."""
-    return {"api_base": api_base, "max_prompt_tokens": max_prompt_tokens,
+    return {"api_base": api_base, "api_key_env": api_key_env,
+            "max_prompt_tokens": max_prompt_tokens,
             "max_repairs": max_repairs, "replay": replay, "cache_dir": llm_cache,
             "run_dir": out, "timeout": llm_timeout, "num_retries": llm_retries, "root": root,
             "fallbacks": list(llm_fallbacks)}

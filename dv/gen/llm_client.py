@@ -3,10 +3,15 @@
 - litellm is imported lazily (it takes seconds) with ``LITELLM_LOCAL_MODEL_COST_MAP=True`` set
   first, so it never fetches its price table from the internet.
 - Keys come from the provider's usual environment variables (``OPENAI_API_KEY``,
-  ``ANTHROPIC_API_KEY``, ...), read by litellm itself; dv never passes, stores or logs them.
-  Everything dv writes goes through :func:`redact`.
-- Retries, timeouts and fallbacks are litellm's (``num_retries``, ``timeout``, ``fallbacks``);
-  cost is ``litellm.completion_cost`` (None when the model has no known price).
+  ``ANTHROPIC_API_KEY``, ...), read by litellm itself, and go only to the provider's own
+  server: with ``api_base`` (any other server) dv sends the value of ``api_key_env`` when the
+  user names that variable, and otherwise a placeholder key (so litellm cannot pick up the
+  provider's key from the environment and send it to a server it does not belong to).
+  Every prompt, and everything dv writes, goes through :func:`dv.redact.redact`.
+- Retries are dv's own: ``num_retries`` N means at most N+1 requests per call in total
+  (litellm's retry layer and the provider SDK's are switched off, because they multiply);
+  timeouts and fallbacks are litellm's; cost is ``litellm.completion_cost`` (None when the
+  model has no known price).
 - Every request and its response are written to ``<transcripts>/round-N-turn-M.json``; every
   response (errors included) is cached under ``<cache>/<request hash>.json``, so a run can be
   replayed offline (``replay=True``) with the same answers. A cache miss in replay is an error.
@@ -19,24 +24,15 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dv.errors import InputError
+from dv.redact import REDACTED, redact  # noqa: F401  (re-exported: one redaction function)
 
 CACHE_FORMAT = "dv-llm-cache-1"
-_SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)", re.I)
-_SECRET_PATTERNS = (
-    re.compile(r"\bsk-[A-Za-z0-9_\-]{12,}"),
-    re.compile(r"\b(sk-ant|xai|gsk|hf)_?-?[A-Za-z0-9_\-]{16,}"),
-    re.compile(r"(?i)\b(bearer|token|api[_-]?key)(\s*[:=]\s*|\s+)[A-Za-z0-9._\-]{12,}"),
-    re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"),  # user:password@ in URLs
-)
-REDACTED = "[redacted]"
-_SECRET_FIELDS = frozenset({"api_key", "apikey", "x-api-key", "authorization", "password",
-                            "secret", "token", "access_token", "client_secret"})
 
 
 class ReplayMiss(InputError):
@@ -63,29 +59,6 @@ def litellm_module() -> Any:
     return litellm
 
 
-def redact(value: Any, secrets: Sequence[str] | None = None) -> Any:
-    """``value`` with every secret replaced by ``[redacted]``: the values of environment
-    variables whose names look like credentials, and key-shaped strings."""
-    if secrets is None:
-        secrets = sorted({v for k, v in os.environ.items()
-                          if _SECRET_ENV.search(k) and len(v) >= 8}, key=len, reverse=True)
-    if isinstance(value, str):
-        out = value
-        for s in secrets:
-            if s in out:
-                out = out.replace(s, REDACTED)
-        for rx in _SECRET_PATTERNS:
-            out = rx.sub(REDACTED, out)
-        return out
-    if isinstance(value, dict):
-        return {k: (REDACTED if isinstance(k, str) and k.lower() in _SECRET_FIELDS
-                    and isinstance(v, str) and v else redact(v, secrets))
-                for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact(v, secrets) for v in value]
-    return value
-
-
 @dataclass
 class LlmCall:
     """One request to the model and what came back."""
@@ -103,6 +76,7 @@ class LlmCall:
     error: dict[str, Any] | None = None  # {"kind", "type", "message"}
     cached: bool = False
     model: str = ""
+    attempts: int = 0  # requests made for this call (1 + retries); 0 for a cache hit
 
     @property
     def ok(self) -> bool:
@@ -123,6 +97,7 @@ Mock = str | Exception | dict[str, Any]
 class LlmClient:
     model: str
     api_base: str | None = None
+    api_key_env: str | None = None  # the variable whose value is sent as the key (--api-key-env)
     timeout: float = 120.0
     num_retries: int = 2
     fallbacks: list[str] = field(default_factory=list)
@@ -156,7 +131,14 @@ class LlmClient:
                 hint="Give provider/model, e.g. openai/gpt-4o, anthropic/claude-sonnet-4-5, "
                 "ollama/qwen2.5-coder, or openai/<name> with --api-base for an "
                 "OpenAI-compatible local server; or use --model builtin (offline).") from None
-        if self.replay or self.mock_responses is not None or self.api_base:
+        if self.api_key_env and not self.replay and self.mock_responses is None \
+                and not os.environ.get(self.api_key_env):
+            raise InputError(
+                f"--api-key-env {self.api_key_env}: that variable is not set (or empty).",
+                hint="Export it, or leave --api-key-env out: with --api-base dv then sends no "
+                "key (a local server needs none).")
+        if self.replay or self.mock_responses is not None or self.api_base \
+                or self.api_key_env:
             return
         try:
             env = lt.validate_environment(model=self.model)
@@ -201,6 +183,8 @@ class LlmClient:
 
     def complete(self, messages: list[dict[str, str]], *, round_index: int,
                  turn: int) -> LlmCall:
+        # the one place every prompt passes: nothing secret leaves, nor reaches the cache key
+        messages = redact(messages)
         key = self.request_key(messages)
         call = LlmCall(round=round_index, turn=turn, key=key, model=self.model)
         call.prompt_tokens_counted = self.count_tokens(messages)
@@ -223,13 +207,12 @@ class LlmClient:
 
     def _call_provider(self, call: LlmCall, messages: list[dict[str, str]]) -> None:
         lt = self.litellm
+        # dv's loop below is the only retry: litellm's num_retries and the SDK's max_retries
+        # would multiply with each other (num_retries=2 made 5 requests) and with it
         kwargs: dict[str, Any] = {"model": self.model, "messages": messages,
-                                  "timeout": self.timeout, "num_retries": self.num_retries,
+                                  "timeout": self.timeout, "num_retries": 0, "max_retries": 0,
                                   **self.params()}
-        if self.api_base:
-            kwargs["api_base"] = self.api_base
-            if not _provider_key_present(self.model):
-                kwargs["api_key"] = "no-key-needed"  # local servers ignore it; SDKs demand one
+        kwargs.update(self.credentials())
         if self.fallbacks:
             kwargs["fallbacks"] = list(self.fallbacks)
         if self.mock_responses is not None:
@@ -242,12 +225,22 @@ class LlmClient:
             else:
                 kwargs["mock_response"] = mock
         t0 = time.monotonic()
-        try:
-            resp = lt.completion(**kwargs)
-        except Exception as exc:
-            call.latency = time.monotonic() - t0
-            call.error = classify_error(exc)
-            return
+        attempt = 0
+        while True:
+            try:
+                resp = lt.completion(**kwargs)
+                break
+            except Exception as exc:
+                err = classify_error(exc)
+                if attempt >= max(0, self.num_retries) or err["kind"] not in RETRY_KINDS \
+                        or "mock_response" in kwargs:
+                    call.latency = time.monotonic() - t0
+                    call.error = err
+                    call.attempts = attempt + 1
+                    return
+                time.sleep(_retry_delay(exc, attempt))
+                attempt += 1
+        call.attempts = attempt + 1
         call.latency = time.monotonic() - t0
         try:
             choice = resp.choices[0]
@@ -269,6 +262,20 @@ class LlmClient:
         served = getattr(resp, "model", None)
         if served:
             call.model = str(served)
+
+    def credentials(self) -> dict[str, Any]:
+        """The ``api_base``/``api_key`` arguments of a request: a key goes to a server only
+        when the user named it (``api_key_env``) or the server is the provider's own."""
+        out: dict[str, Any] = {}
+        if self.api_key_env:
+            out["api_key"] = os.environ.get(self.api_key_env, "")
+        if self.api_base:
+            out["api_base"] = self.api_base
+            if not self.api_key_env and not provider_owns_base(self.model, self.api_base):
+                # a placeholder: local servers ignore it, SDKs demand one, and it keeps
+                # litellm from sending the provider's key from the environment to this server
+                out["api_key"] = PLACEHOLDER_KEY
+        return out
 
     def _store(self, path: Path, call: LlmCall) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -306,10 +313,58 @@ class LlmClient:
         path.write_text(json.dumps(redact(record), indent=1, ensure_ascii=False) + "\n")
 
 
-def _provider_key_present(model: str) -> bool:
-    provider = model.split("/", 1)[0].upper() if "/" in model else "OPENAI"
-    return any(k.startswith(provider) and k.endswith("_API_KEY") and os.environ.get(k)
-               for k in os.environ)
+PLACEHOLDER_KEY = "no-key-needed"
+RETRY_KINDS = frozenset({"rate_limit", "timeout", "connection", "unavailable", "server_error"})
+# the provider's own API hosts: a key from the environment may go there (https only)
+PROVIDER_HOSTS: dict[str, frozenset[str]] = {
+    "openai": frozenset({"api.openai.com"}),
+    "anthropic": frozenset({"api.anthropic.com"}),
+    "gemini": frozenset({"generativelanguage.googleapis.com"}),
+    "groq": frozenset({"api.groq.com"}),
+    "mistral": frozenset({"api.mistral.ai"}),
+    "deepseek": frozenset({"api.deepseek.com"}),
+    "xai": frozenset({"api.x.ai"}),
+    "together_ai": frozenset({"api.together.xyz"}),
+    "openrouter": frozenset({"openrouter.ai"}),
+    "fireworks_ai": frozenset({"api.fireworks.ai"}),
+    "cohere": frozenset({"api.cohere.ai", "api.cohere.com"}),
+    "perplexity": frozenset({"api.perplexity.ai"}),
+}
+
+
+def provider_owns_base(model: str, api_base: str) -> bool:
+    """Is ``api_base`` the model's provider's own API server (https, its exact host)?"""
+    from urllib.parse import urlsplit
+
+    provider = model.split("/", 1)[0].lower() if "/" in model else "openai"
+    try:
+        parts = urlsplit(api_base.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    return parts.scheme == "https" and parts.username is None and parts.password is None \
+        and host in PROVIDER_HOSTS.get(provider, frozenset())
+
+
+def _retry_delay(exc: BaseException, attempt: int) -> float:
+    """Seconds before the next attempt: the server's retry-after (capped), else backoff."""
+    headers: Any = None
+    for obj in (exc, getattr(exc, "response", None)):
+        h = getattr(obj, "headers", None)
+        if h is not None:
+            headers = h
+            break
+    if headers is not None:
+        try:
+            ms = headers.get("retry-after-ms")
+            if ms is not None:
+                return min(30.0, max(0.0, float(ms) / 1000))
+            sec = headers.get("retry-after")
+            if sec is not None:
+                return min(30.0, max(0.0, float(sec)))
+        except (TypeError, ValueError, AttributeError):
+            pass
+    return min(8.0, 0.5 * 2 ** attempt)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -29,6 +29,7 @@ import json
 import math
 import re
 import tokenize
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,12 +42,16 @@ from dv.design.spec import SvaProperty
 ALLOWED_BUILTINS = frozenset({
     "abs", "all", "any", "bin", "bool", "chr", "dict", "divmod", "enumerate", "filter", "float",
     "format", "frozenset", "hex", "int", "isinstance", "iter", "len", "list", "map", "max", "min",
-    "next", "oct", "ord", "pow", "print", "range", "repr", "reversed", "round", "set", "slice",
+    "next", "oct", "ord", "pow", "range", "repr", "reversed", "round", "set", "slice",
     "sorted", "str", "sum", "tuple", "zip",
     "ArithmeticError", "AssertionError", "Exception", "IndexError", "KeyError", "LookupError",
     "OverflowError", "TypeError", "ValueError", "ZeroDivisionError",
 })
 ALLOWED_IMPORTS = frozenset({"math"})
+# what `from math import X` / `math.X` may name: math's public functions and constants only
+# (never a module attribute such as __loader__ or __spec__, which reach the import machinery)
+MATH_NAMES = frozenset(n for n in dir(math) if not n.startswith("_")
+                       and (callable(getattr(math, n)) or isinstance(getattr(math, n), float)))
 FORBIDDEN_NAMES: dict[str, str] = {
     "exec": "runs arbitrary code", "eval": "runs arbitrary code",
     "compile": "builds code objects", "open": "opens files", "getattr": "reaches any attribute",
@@ -63,13 +68,21 @@ FORBIDDEN_NAMES: dict[str, str] = {
     "subprocess": "process access", "socket": "network access", "cocotb": "simulator access",
     "pyuvm": "the testbench's own plumbing", "DvChecker": "the testbench's own plumbing",
     "DvTest": "the testbench's own plumbing",
+    "print": "floods the simulation log (return the mismatch text instead)",
 }
 BLOCKED_ATTRIBUTES = frozenset({
     "format", "format_map",  # "{0.__class__}".format(x) reaches attributes through a string
     "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame", "ag_code", "f_globals",
     "f_locals", "f_builtins", "f_back", "f_code", "tb_frame", "tb_next", "func_globals",
-    "func_code", "mro", "co_code", "with_traceback",
+    "func_code", "mro", "co_code", "co_consts", "co_names", "with_traceback", "gi_yieldfrom",
+    "cr_await", "ag_await", "f_trace", "tb_lasti", "load_module", "exec_module",
+    "create_module", "find_spec", "loader", "get_data",
 })
+# bounds on what one scoreboard call may allocate or loop over (memory and time bombs)
+MAX_REPEAT = 1 << 16  # [x] * N, "s" * N
+MAX_RANGE = 1 << 20  # range(N)
+MAX_CONST_BITS = 4096  # 10**N, 1 << N
+MAX_SCOREBOARD_CHARS = 40_000
 RESERVED_NAMES = frozenset({"pyuvm", "DvChecker", "DvTest"})
 TXN_KEYS = ("cycle", "reset", "in", "out", "fsm")
 
@@ -95,6 +108,8 @@ REMOVED_COCOTB: tuple[tuple[str, str, str], ...] = (
     (r"\.get_sim_time\s*\(\s*units", "get_sim_time(units=...)", "use get_sim_time(unit=...)"),
 )
 
+# sampled-value and pure bit functions; every other system task or function ($system,
+# $display, $fopen, $readmemh, $finish, ...) is refused
 SVA_SYSTEM_FUNCTIONS = frozenset({
     "past", "rose", "fell", "stable", "changed", "onehot", "onehot0", "isunknown",
     "countones", "clog2", "bits", "signed", "unsigned", "sampled",
@@ -326,7 +341,25 @@ def parse_answer(text: str | None, finish_reason: str | None = None) -> dict[str
 def validate_answer(answer: dict[str, Any], view: DesignView, *, round_index: int,
                     taken_tests: Iterable[str] = (), taken_labels: Iterable[str] = (),
                     require_scoreboard: bool = False, generator: str = "") -> ValidAnswer:
-    """Check every slot of a parsed answer; raise :class:`AnswerProblems` listing them all."""
+    """Check every slot of a parsed answer; raise :class:`AnswerProblems` listing them all.
+
+    An exception inside a checker refuses the answer (as a problem), it never accepts it."""
+    try:
+        return _validate_answer(answer, view, round_index=round_index,
+                                taken_tests=taken_tests, taken_labels=taken_labels,
+                                require_scoreboard=require_scoreboard, generator=generator)
+    except AnswerProblems:
+        raise
+    except Exception as exc:
+        raise AnswerProblems([Problem(
+            "answer", "", f"dv could not check this answer ({type(exc).__name__} inside the "
+            "validator), so it is refused. Answer again with plain values of the documented "
+            "shapes.")]) from None
+
+
+def _validate_answer(answer: dict[str, Any], view: DesignView, *, round_index: int,
+                     taken_tests: Iterable[str], taken_labels: Iterable[str],
+                     require_scoreboard: bool, generator: str) -> ValidAnswer:
     problems: list[Problem] = []
     plans = answer.get("plans")
     if not isinstance(plans, list) or not plans:
@@ -366,6 +399,10 @@ def validate_answer(answer: dict[str, Any], view: DesignView, *, round_index: in
     notes = answer.get("notes")
     if notes is not None and not isinstance(notes, str):
         problems.append(Problem("answer", "notes", "'notes' must be a string."))
+    elif notes:
+        bad = text_problem(notes, "'notes'")
+        if bad:
+            problems.append(Problem("answer", "notes", bad))
     if problems:
         raise AnswerProblems(problems)
     return ValidAnswer(tests, scoreboard, props["assertions"], props["cover_points"], verdicts,
@@ -388,6 +425,11 @@ def _verdicts(value: Any, problems: list[Problem]) -> list[Verdict]:
             problems.append(Problem("verdicts", f"[{i}]", "each verdict is {\"test\": name, "
                                     "\"verdict\": \"design_bug\" | \"model_wrong\" | \"unsure\", "
                                     "\"reason\": text}."))
+            continue
+        bad = text_problem(v["test"], "the test name") or text_problem(
+            v.get("reason", ""), "the reason")
+        if bad:
+            problems.append(Problem("verdicts", f"[{i}]", bad))
             continue
         out.append(Verdict(v["test"], v["verdict"], v.get("reason", "")))
     return out
@@ -430,6 +472,12 @@ def validate_plans(plans: list[Any], view: DesignView, round_index: int,
         if not isinstance(purpose, str):
             problems.append(Problem("plans", f"{where}.purpose", "'purpose' must be a string."))
             purpose = ""
+        else:
+            bad = text_problem(purpose, "'purpose'") or (
+                "'purpose' is one line of text." if "\n" in purpose.strip() else None)
+            if bad:
+                problems.append(Problem("plans", f"{where}.purpose", bad))
+                purpose = ""
         segs = plan.get("segments")
         before = len(problems)
         if not isinstance(segs, list) or not segs:
@@ -615,11 +663,37 @@ def _code_only(src: str) -> list[tuple[int, str]]:
         return [(i + 1, re.sub(r"#.*$", "", line)) for i, line in enumerate(lines)]
 
 
+def text_problem(text: str, what: str) -> str | None:
+    """Why ``text`` cannot be emitted into a generated file (a lone surrogate, a control
+    character), or None. ``what`` names the text in the message."""
+    for i, ch in enumerate(text):
+        cat = unicodedata.category(ch)
+        if cat == "Cs":
+            return (f"{what} holds a lone surrogate (U+{ord(ch):04X}) at character {i}: it "
+                    "cannot be written to a file. Use plain text.")
+        if (cat == "Cc" and ch not in "\n\t") or cat in ("Cf", "Zl", "Zp"):
+            return (f"{what} holds the control character U+{ord(ch):04X} at character {i}. "
+                    "Use plain printable text (newlines and tabs only where code needs them).")
+    return None
+
+
 def validate_scoreboard(src: str, view: DesignView,
                         problems: list[Problem] | None = None) -> ScoreboardInfo:
-    """Check a reference model's source; problems are appended to ``problems``."""
+    """Check a reference model's source; problems are appended to ``problems``.
+
+    A failure of the checker itself (an exception inside it) refuses the scoreboard."""
     problems = problems if problems is not None else []
+    src = src.replace("\r\n", "\n")
     info = ScoreboardInfo(source=src)
+    bad = text_problem(src, "the scoreboard")
+    if bad:
+        problems.append(Problem("scoreboard", "", bad))
+        return info
+    if len(src) > MAX_SCOREBOARD_CHARS:
+        problems.append(Problem("scoreboard", "", f"the scoreboard is {len(src)} characters; "
+                                f"at most {MAX_SCOREBOARD_CHARS}. Keep the reference model "
+                                "compact."))
+        return info
     problems.extend(lint_cocotb(src))
     try:
         tree = ast.parse(src, filename="scoreboard")
@@ -633,7 +707,17 @@ def validate_scoreboard(src: str, view: DesignView,
         problems.append(Problem("scoreboard", f"line {line}", f"SyntaxError: {exc.msg}:\n    "
                                 f"{text}{caret}", line))
         return info
-    _ScoreboardChecker(view, info, problems).run(tree)
+    except (RecursionError, MemoryError, ValueError) as exc:
+        problems.append(Problem("scoreboard", "", f"the scoreboard cannot be parsed "
+                                f"({type(exc).__name__}): write plain, shallow Python."))
+        return info
+    try:
+        _ScoreboardChecker(view, info, problems).run(tree)
+    except Exception as exc:  # a checker that fails refuses; it never accepts
+        problems.append(Problem("scoreboard", "", f"dv could not check this scoreboard "
+                                f"({type(exc).__name__} inside the validator), so it is "
+                                "refused. Write it more simply (plain functions, dicts, lists, "
+                                "if/for, integer arithmetic)."))
     return info
 
 
@@ -642,8 +726,7 @@ class _ScoreboardChecker:
         self.view = view
         self.info = info
         self.problems = problems
-        self.bound: set[str] = set()
-        self.imported: set[str] = set()
+        self.math_names: set[str] = set()  # module-level names bound to the math module
         self.roots: set[str] = set()  # parameter names that hold a transaction
         self.aliases: dict[str, str] = {}  # variable -> "in" | "out" | "fsm"
         self.parents: dict[int, ast.AST] = {}
@@ -663,6 +746,7 @@ class _ScoreboardChecker:
                 self.parents[id(child)] = node
         self._top_level(tree)
         self._collect_bindings(tree)
+        _Scopes(self).run(tree)
         for node in ast.walk(tree):
             self._node(node)
         if not self.info.checks:
@@ -708,21 +792,7 @@ class _ScoreboardChecker:
 
     def _collect_bindings(self, tree: ast.Module) -> None:
         for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
-                self.bound.add(node.id)
-            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                self.bound.add(node.name)
-            elif isinstance(node, ast.arg):
-                self.bound.add(node.arg)
-            elif isinstance(node, ast.ExceptHandler) and node.name:
-                self.bound.add(node.name)
-            elif isinstance(node, ast.Global | ast.Nonlocal):
-                self.bound.update(node.names)
-            elif isinstance(node, ast.alias):
-                self.bound.add((node.asname or node.name).split(".")[0])
-            elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
-                self.bound.add(node.name)
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Subscript):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Subscript):
                 key = _const_key(node.value)
                 if key in ("in", "out", "fsm"):
                     for t in node.targets:
@@ -755,6 +825,11 @@ class _ScoreboardChecker:
             self.problem(node, f"decorators are not allowed (on {node.name}).")
         elif isinstance(node, ast.Import | ast.ImportFrom):
             self._import(node)
+        elif isinstance(node, ast.MatchClass):
+            for attr in node.kwd_attrs:  # case C(attr=p) reads C's attribute, like p = x.attr
+                self._attr_name(node, attr, "in a match pattern ")
+        elif isinstance(node, ast.While):
+            self._while(node)
         elif isinstance(node, ast.Name):
             self._name(node)
         elif isinstance(node, ast.Attribute):
@@ -763,64 +838,126 @@ class _ScoreboardChecker:
             self._subscript(node)
         elif isinstance(node, ast.Call):
             self._call(node)
+            self._range(node)
         elif isinstance(node, ast.Compare):
             self._compare(node)
         elif isinstance(node, ast.BinOp):
             self._binop(node)
+            self._bomb(node)
         elif isinstance(node, ast.Return):
             self._return(node)
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
-        mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
         parent = self.parents.get(id(node))
-        for mod in mods:
-            if mod.split(".")[0] not in ALLOWED_IMPORTS:
-                self.problem(node, f"`import {mod}` is not allowed: the scoreboard may import "
-                             f"only {', '.join(sorted(ALLOWED_IMPORTS))} (no file, network or "
-                             "process access, no simulator access).")
-            elif not isinstance(parent, ast.Module):
+        allowed = ", ".join(sorted(ALLOWED_IMPORTS))
+        if isinstance(node, ast.ImportFrom):
+            mod = ("." * node.level) + (node.module or "")
+            if mod not in ALLOWED_IMPORTS:
+                self.problem(node, f"`from {mod} import ...` is not allowed: the scoreboard may "
+                             f"import only {allowed} (no file, network or process access, no "
+                             "simulator access).")
+                return
+            if not isinstance(parent, ast.Module):
                 self.problem(node, "import math at the top of the scoreboard, not inside a "
                              "function.")
-            else:
-                self.imported.add(mod)
-        if isinstance(node, ast.ImportFrom):
             for a in node.names:
                 if a.name == "*":
                     self.problem(node, "`from math import *` is not allowed: import the "
                                  "names you use.")
+                elif a.name not in MATH_NAMES:
+                    self.problem(node, f"`from math import {a.name}` is not allowed: only "
+                                 "math's functions and constants may be imported (e.g. "
+                                 "`from math import log2, ceil`), never module attributes.")
+            return
+        for a in node.names:
+            if a.name not in ALLOWED_IMPORTS:
+                self.problem(node, f"`import {a.name}` is not allowed: the scoreboard may "
+                             f"import only {allowed} (no file, network or process access, no "
+                             "simulator access).")
+            elif not isinstance(parent, ast.Module):
+                self.problem(node, "import math at the top of the scoreboard, not inside a "
+                             "function.")
+            else:
+                self.math_names.add(a.asname or a.name)
+
+    def binding(self, node: ast.AST, name: str, how: str) -> None:
+        """Every name the scoreboard binds (assignment, def, parameter, import, except-as,
+        walrus, comprehension and match targets, global/nonlocal) passes here."""
+        if not name.isidentifier():
+            self.problem(node, f"{name!r} is not a valid name.")
+        elif name.startswith("__"):
+            self.problem(node, f"the name {name} ({how}) is not allowed (no dunder names).")
+        elif name.startswith("_dv"):
+            self.problem(node, f"names starting with _dv are reserved for dv ({name}, {how}).")
+        elif name in RESERVED_NAMES or re.match(r"^r\d+_", name):
+            self.problem(node, f"the name {name} ({how}) is reserved for the testbench's own "
+                         "code: choose another.")
+        elif name in FORBIDDEN_NAMES and name not in ("os", "sys", "socket"):
+            self.problem(node, f"do not rebind the name {name} ({how}).")
 
     def _name(self, node: ast.Name) -> None:
         name = node.id
+        if isinstance(node.ctx, ast.Store | ast.Del):
+            return  # checked as a binding, with its scope
         if name.startswith("__"):
             self.problem(node, f"the name {name} is not allowed (no dunder names).")
-            return
-        if name.startswith("_dv"):
+        elif name.startswith("_dv"):
             self.problem(node, f"names starting with _dv are reserved for dv ({name}).")
-            return
-        if isinstance(node.ctx, ast.Store):
-            if name in RESERVED_NAMES or re.match(r"^r\d+_", name):
-                self.problem(node, f"the name {name} is reserved for the testbench's own code: "
-                             "choose another.")
-            elif name in FORBIDDEN_NAMES and name not in ("os", "sys", "socket"):
-                self.problem(node, f"do not rebind the name {name}.")
-            return
-        if name in FORBIDDEN_NAMES:
+        elif name in FORBIDDEN_NAMES:
             self.problem(node, f"`{name}` is not allowed in generated code ({FORBIDDEN_NAMES[name]}"
                          ").")
-            return
-        if name in self.bound or name in ALLOWED_BUILTINS:
-            return
-        self.problem(node, f"the name `{name}` is not defined. The scoreboard may use the "
-                     "names it defines itself, math (after `import math`) and these builtins: "
+
+    def undefined(self, node: ast.Name, scope_note: str) -> None:
+        self.problem(node, f"the name `{node.id}` is not defined{scope_note}. The scoreboard may "
+                     "use the names it defines itself (module level, or earlier in the same "
+                     "function), math (after `import math`) and these builtins: "
                      + ", ".join(sorted(ALLOWED_BUILTINS)) + ".")
 
-    def _attribute(self, node: ast.Attribute) -> None:
-        if node.attr.startswith("_"):
-            self.problem(node, f"the attribute .{node.attr} is not allowed (no private or "
+    def _attr_name(self, node: ast.AST, attr: str, where: str = "") -> None:
+        if attr.startswith("_"):
+            self.problem(node, f"the attribute .{attr} {where}is not allowed (no private or "
                          "dunder attributes).")
-        elif node.attr in BLOCKED_ATTRIBUTES:
-            extra = " Use an f-string instead." if node.attr.startswith("format") else ""
-            self.problem(node, f"the attribute .{node.attr} is not allowed.{extra}")
+        elif attr in BLOCKED_ATTRIBUTES:
+            extra = " Use an f-string instead." if attr.startswith("format") else ""
+            self.problem(node, f"the attribute .{attr} {where}is not allowed.{extra}")
+
+    def _attribute(self, node: ast.Attribute) -> None:
+        self._attr_name(node, node.attr)
+        if isinstance(node.value, ast.Name) and node.value.id in self.math_names \
+                and node.attr not in MATH_NAMES and not node.attr.startswith("_"):
+            self.problem(node, f"math.{node.attr} is not one of math's functions or "
+                         "constants.")
+
+    def _while(self, node: ast.While) -> None:
+        test = node.test
+        forever = isinstance(test, ast.Constant) and bool(test.value)
+        if forever and not any(isinstance(n, ast.Break | ast.Return)
+                               for st in node.body for n in ast.walk(st)):
+            self.problem(node, "an endless loop (`while True` without break or return): the "
+                         "scoreboard is called once per cycle and must return quickly.")
+
+    def _bomb(self, node: ast.BinOp) -> None:
+        val = _fold(node)
+        if val is _HUGE:
+            self.problem(node, f"this constant is astronomically large (more than "
+                         f"{MAX_CONST_BITS} bits): {ast.unparse(node)[:60]}.")
+            return
+        if isinstance(node.op, ast.Mult):
+            for seq, count in ((node.left, node.right), (node.right, node.left)):
+                if _is_sequence(seq):
+                    n = _fold(count)
+                    if n is _HUGE or (isinstance(n, int) and n > MAX_REPEAT):
+                        self.problem(node, f"repeating a sequence {ast.unparse(count)[:40]} "
+                                     f"times allocates too much memory (at most {MAX_REPEAT} "
+                                     "elements).")
+
+    def _range(self, node: ast.Call) -> None:
+        if isinstance(node.func, ast.Name) and node.func.id == "range":
+            for a in node.args:
+                n = _fold(a)
+                if n is _HUGE or (isinstance(n, int) and abs(n) > MAX_RANGE):
+                    self.problem(node, f"range({ast.unparse(a)[:40]}) loops too long for a "
+                                 f"per-cycle check (at most {MAX_RANGE} iterations).")
 
     def _call(self, node: ast.Call) -> None:
         func = node.func
@@ -985,6 +1122,232 @@ class _ScoreboardChecker:
                             self.info.compares.add((sig.name, type(op).__name__))
 
 
+class _Scope:
+    def __init__(self, kind: str, parent: _Scope | None) -> None:
+        self.kind = kind  # module | function | comprehension
+        self.parent = parent
+        self.bound: set[str] = set()
+        self.globals: set[str] = set()
+        self.nonlocals: set[str] = set()
+
+    def module(self) -> _Scope:
+        s = self
+        while s.parent is not None:
+            s = s.parent
+        return s
+
+    def resolves(self, name: str) -> bool:
+        s: _Scope | None = self
+        while s is not None:
+            if name in s.bound:
+                return True
+            s = s.parent
+        return False
+
+
+class _Scopes:
+    """Python's scopes over the scoreboard: every binding site is checked (names bound by
+    assignment, def, parameters, lambda, import, except-as, walrus, comprehension and match
+    targets, global/nonlocal) and every name read must resolve in its own scope chain."""
+
+    def __init__(self, checker: _ScoreboardChecker) -> None:
+        self.c = checker
+        self.loads: list[tuple[ast.Name, _Scope]] = []
+        self._all_bound: set[str] = set()
+
+    def run(self, tree: ast.Module) -> None:
+        top = _Scope("module", None)
+        # module-level names are visible in every function, whatever the order
+        self._visit(tree, top)
+        for node, scope in self.loads:
+            if scope.resolves(node.id) or node.id in ALLOWED_BUILTINS \
+                    or node.id.startswith("__") or node.id.startswith("_dv") \
+                    or node.id in FORBIDDEN_NAMES:
+                continue
+            where = ""
+            if node.id in self._all_bound:
+                where = (" in this scope (it is bound only inside another function or a "
+                         "comprehension)")
+            self.c.undefined(node, where)
+
+    def bind(self, node: ast.AST, name: str, scope: _Scope, how: str) -> None:
+        self.c.binding(node, name, how)
+        self._all_bound.add(name)
+        target = scope
+        if name in scope.globals:
+            target = scope.module()
+        elif name in scope.nonlocals and scope.parent is not None:
+            target = scope.parent
+            while target.parent is not None and name not in target.bound \
+                    and target.kind != "module":
+                target = target.parent
+        target.bound.add(name)
+
+    def _args(self, args: ast.arguments, scope: _Scope, outer: _Scope) -> None:
+        for d in [*args.defaults, *[d for d in args.kw_defaults if d is not None]]:
+            self._visit(d, outer)
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        if args.vararg:
+            every.append(args.vararg)
+        if args.kwarg:
+            every.append(args.kwarg)
+        for a in every:
+            if a.annotation is not None:
+                self._visit(a.annotation, outer)
+            self.bind(a, a.arg, scope, "a parameter")
+
+    def _visit(self, node: ast.AST, scope: _Scope) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for d in node.decorator_list:
+                self._visit(d, scope)
+            if node.returns is not None:
+                self._visit(node.returns, scope)
+            self.bind(node, node.name, scope, "a function name")
+            inner = _Scope("function", scope)
+            self._declare(node.body, inner)
+            self._args(node.args, inner, scope)
+            for st in node.body:
+                self._visit(st, inner)
+            return
+        if isinstance(node, ast.Lambda):
+            inner = _Scope("function", scope)
+            self._args(node.args, inner, scope)
+            self._visit(node.body, inner)
+            return
+        if isinstance(node, ast.ClassDef):
+            self.bind(node, node.name, scope, "a class name")
+            for child in ast.iter_child_nodes(node):
+                self._visit(child, scope)
+            return
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            inner = _Scope("comprehension", scope)
+            for i, gen in enumerate(node.generators):
+                self._visit(gen.iter, scope if i == 0 else inner)
+                self._visit(gen.target, inner)
+                for cond in gen.ifs:
+                    self._visit(cond, inner)
+            elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+            for e in elts:
+                self._visit(e, inner)
+            return
+        if isinstance(node, ast.NamedExpr):
+            self._visit(node.value, scope)
+            target = scope
+            while target.kind == "comprehension" and target.parent is not None:
+                target = target.parent  # PEP 572: := binds in the enclosing function
+            if isinstance(node.target, ast.Name):
+                self.bind(node.target, node.target.id, target, "an assignment expression")
+            return
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                self.loads.append((node, scope))
+            else:
+                self.bind(node, node.id, scope, "an assignment target")
+            return
+        if isinstance(node, ast.ExceptHandler):
+            if node.type is not None:
+                self._visit(node.type, scope)
+            if node.name:
+                self.bind(node, node.name, scope, "an except-as target")
+            for st in node.body:
+                self._visit(st, scope)
+            return
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            for a in node.names:
+                if a.name != "*":
+                    self.bind(node, a.asname or a.name.split(".")[0], scope, "an import")
+            return
+        if isinstance(node, ast.Global | ast.Nonlocal):
+            for name in node.names:
+                self.bind(node, name, scope.module() if isinstance(node, ast.Global)
+                          else scope, "a global/nonlocal declaration")
+            return
+        if isinstance(node, ast.MatchAs | ast.MatchStar):
+            if node.name:
+                self.bind(node, node.name, scope, "a match capture")
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            self.bind(node, node.rest, scope, "a match capture")
+        for child in ast.iter_child_nodes(node):
+            self._visit(child, scope)
+
+    def _declare(self, body: list[ast.stmt], scope: _Scope) -> None:
+        """global/nonlocal declarations of a function body (not of nested functions)."""
+        stack: list[ast.AST] = list(body)
+        while stack:
+            n = stack.pop()
+            if isinstance(n, ast.Global):
+                scope.globals.update(n.names)
+            elif isinstance(n, ast.Nonlocal):
+                scope.nonlocals.update(n.names)
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+                continue
+            stack.extend(ast.iter_child_nodes(n))
+
+
+class _Huge:
+    def __repr__(self) -> str:
+        return "HUGE"
+
+
+_HUGE: Any = _Huge()
+
+
+def _fold(node: ast.AST) -> Any:
+    """The value of a constant integer expression (``10**9``, ``1 << 30``, ``4 * 1024``),
+    ``_HUGE`` when it exceeds MAX_CONST_BITS bits, None when it is not constant."""
+    if isinstance(node, ast.Constant):
+        v = node.value
+        return v if isinstance(v, int) and not isinstance(v, bool) else None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd | ast.Invert):
+        v = _fold(node.operand)
+        if v is None or v is _HUGE:
+            return v
+        return -v if isinstance(node.op, ast.USub) else ~v if isinstance(
+            node.op, ast.Invert) else v
+    if not isinstance(node, ast.BinOp):
+        return None
+    a, b = _fold(node.left), _fold(node.right)
+    if a is None or b is None:
+        return None
+    if a is _HUGE or b is _HUGE:
+        return _HUGE
+    op = node.op
+    try:
+        if isinstance(op, ast.Pow):
+            if b < 0:
+                return None
+            if abs(a) > 1 and b * max(1, abs(a).bit_length()) > MAX_CONST_BITS:
+                return _HUGE
+            v = a ** b
+        elif isinstance(op, ast.LShift):
+            if b > MAX_CONST_BITS:
+                return _HUGE if a else 0
+            v = a << b
+        elif isinstance(op, ast.Mult):
+            v = a * b
+        elif isinstance(op, ast.Add):
+            v = a + b
+        elif isinstance(op, ast.Sub):
+            v = a - b
+        elif isinstance(op, ast.FloorDiv | ast.Mod | ast.RShift | ast.BitAnd | ast.BitOr
+                        | ast.BitXor):
+            v = {ast.FloorDiv: lambda: a // b, ast.Mod: lambda: a % b,
+                 ast.RShift: lambda: a >> b, ast.BitAnd: lambda: a & b,
+                 ast.BitOr: lambda: a | b, ast.BitXor: lambda: a ^ b}[type(op)]()
+        else:
+            return None
+    except (ZeroDivisionError, ValueError, OverflowError):
+        return None
+    return _HUGE if isinstance(v, int) and v.bit_length() > MAX_CONST_BITS else v
+
+
+def _is_sequence(node: ast.AST) -> bool:
+    return isinstance(node, ast.List | ast.Tuple | ast.ListComp | ast.JoinedStr) or (
+        isinstance(node, ast.Constant) and isinstance(node.value, str | bytes)) or (
+        isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)
+        and (_is_sequence(node.left) or _is_sequence(node.right)))
+
+
 def _const_key(node: ast.Subscript) -> Any:
     sl = node.slice
     if isinstance(sl, ast.Constant) and isinstance(sl.value, str):
@@ -1036,7 +1399,11 @@ def validate_properties(items: list[Any], slot: str, view: DesignView, taken: se
             problems.append(Problem(slot, where, f"each entry is a string holding one "
                                     f"SystemVerilog '{want} property (...);' statement."))
             continue
-        text = " ".join(text.strip().split())
+        bad = sv_text_problem(text)
+        if bad:
+            problems.append(Problem(slot, where, bad))
+            continue
+        text = text.strip()
         m = _PROP_HEAD.match(text)
         if not m:
             problems.append(Problem(slot, where, f"{text[:80]!r} is not a '{want} property' "
@@ -1076,13 +1443,18 @@ def validate_properties(items: list[Any], slot: str, view: DesignView, taken: se
             problems.append(Problem(slot, name_where, f"the name {label!r} is already used "
                                     "(by another property, a signal or a parameter)."))
             continue
-        errs = _sva_shape(body, view)
-        if not errs:
-            errs = _pyslang_check(body, label, view)
-        if not errs:
-            errs, note = _formal_subset(body, slot, i)
-            if note and skipped is not None and note not in skipped:
-                skipped.append(note)
+        try:
+            errs, body = _sva_structure(body, label, view, want)
+            if not errs:
+                errs = _pyslang_check(body, label, view)
+            if not errs:
+                errs, note = _formal_subset(body, slot, i)
+                if note and skipped is not None and note not in skipped:
+                    skipped.append(note)
+        except Exception as exc:  # a checker that fails refuses; it never accepts
+            errs = [f"dv could not check this entry ({type(exc).__name__} inside the "
+                    "validator), so it is refused. Write one plain "
+                    f"'{want} property (@({view.clock_edge} {view.clock}) ...);' statement."]
         if errs:
             for e in errs:
                 problems.append(Problem(slot, name_where, e))
@@ -1098,40 +1470,142 @@ def _short_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
-def _sva_shape(body: str, view: DesignView) -> list[str]:
+SVA_ALLOWED_TRIVIA = ("Whitespace", "EndOfLine", "LineComment", "BlockComment")
+SVA_MAX_CHARS = 2000
+
+
+def sv_text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a SystemVerilog property entry before it is even parsed: SV
+    source here is printable ASCII, with no preprocessor (a backtick would let `include read
+    files and `define rewrite what follows)."""
+    if len(text) > SVA_MAX_CHARS:
+        return f"the entry is {len(text)} characters; at most {SVA_MAX_CHARS}."
+    for i, ch in enumerate(text):
+        if ch == "`":
+            return ("macros and compiler directives (`...) are not allowed in properties.")
+        if not (" " <= ch <= "~" or ch in "\n\t"):
+            return (f"the entry holds the character U+{ord(ch):04X} at position {i}: a "
+                    "property is printable ASCII text only (no control characters, no "
+                    "surrogates, no non-ASCII letters).")
+    return None
+
+
+def _tokens(node: Any, out: list) -> list:
+    for child in node:
+        if type(child).__name__ == "Token":
+            out.append(child)
+        else:
+            _tokens(child, out)
+    return out
+
+
+def _nodes(node: Any, out: list) -> list:
+    out.append(node)
+    for child in node:
+        if type(child).__name__ != "Token":
+            _nodes(child, out)
+    return out
+
+
+def _sva_structure(body: str, label: str, view: DesignView, want: str) -> tuple[list[str], str]:
+    """Parse ``label: body`` with pyslang inside the props wrapper and check that it is exactly
+    one ``assert``/``cover property`` of the bound-property form: no other module item (DPI
+    import, package import, initial/always, module/endmodule, declarations), no action block,
+    only the allowed sampled-value system functions, no function calls, no hierarchical
+    names or strings, and the design's clock. Comments are trivia to the parser and are
+    dropped. Returns (problems, the statement re-emitted from its tokens without comments).
+    """
+    from pyslang import syntax as sx
+
+    text = props_wrapper(view, [(label, body)])
+    tree = sx.SyntaxTree.fromText(text, "property.sv")
+    syntax = [d for d in tree.diagnostics if d.isError()]
+    if syntax:
+        import pyslang
+
+        engine = pyslang.DiagnosticEngine(tree.sourceManager)
+        msgs = list(dict.fromkeys(engine.formatMessage(d) for d in syntax))
+        return [f"SystemVerilog syntax error: {m}" for m in msgs[:3]], body
+    root = tree.root
+    kind = str(root.kind).rsplit(".", 1)[-1]
+    mods = [root] if kind == "ModuleDeclaration" else list(getattr(root, "members", []))
+    if len(mods) != 1 or str(mods[0].kind).rsplit(".", 1)[-1] != "ModuleDeclaration":
+        return ["one property statement per entry: this entry ends the module dv wraps it in "
+                "or adds text outside it (module/endmodule are not allowed)."], body
+    members = list(mods[0].members)
+    n_params = len(view.params)
+    ours, theirs = members[:n_params], members[n_params:]
     errs: list[str] = []
-    clk = view.clock
-    if not re.search(rf"@\s*\(\s*(posedge|negedge)\s+{re.escape(clk)}\s*\)", body):
-        errs.append(f"the property must name its clock: '@({view.clock_edge} {clk})' right "
-                    "after 'property ('.")
-    for fn in re.findall(r"\$(\w+)", body):
-        if fn not in SVA_SYSTEM_FUNCTIONS:
-            errs.append(f"${fn} is not allowed; the system functions allowed are "
-                        + ", ".join("$" + f for f in sorted(SVA_SYSTEM_FUNCTIONS)) + ".")
-    if "`" in body:
-        errs.append("macros (`...) are not allowed in properties.")
-    depth = 0
-    stripped = re.sub(r'"[^"]*"', '""', body)
-    for j, ch in enumerate(stripped):
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == ";" and depth == 0 and j != len(stripped) - 1:
-            errs.append("one statement per entry: this one has text after its ';'.")
+    if any(str(m.kind).rsplit(".", 1)[-1] != "ParameterDeclarationStatement" for m in ours):
+        errs.append("the entry changes the declarations dv wraps it in.")
+    names = [str(m.kind).rsplit(".", 1)[-1] for m in theirs]
+    others = [n for n in names if n != "ConcurrentAssertionMember"]
+    if others or len(theirs) != 1:
+        what = {"DPIImport": "a DPI import (import \"DPI-C\")",
+                "DPIExport": "a DPI export", "InitialBlock": "an initial block",
+                "FinalBlock": "a final block", "AlwaysBlock": "an always block",
+                "AlwaysCombBlock": "an always_comb block", "AlwaysFFBlock": "an always_ff block",
+                "AlwaysLatchBlock": "an always_latch block",
+                "PackageImportDeclaration": "a package import",
+                "ModuleDeclaration": "a module", "FunctionDeclaration": "a function",
+                "TaskDeclaration": "a task", "ContinuousAssign": "an assign statement",
+                "DataDeclaration": "a declaration", "NetDeclaration": "a declaration",
+                "HierarchyInstantiation": "an instance", "BindDirective": "a bind directive",
+                "ImmediateAssertionMember": "an immediate assertion"}
+        found = ", ".join(dict.fromkeys(what.get(n, n) for n in others)) or \
+            f"{len(theirs)} statements"
+        return errs + [f"one '{want} property (...);' statement per entry and nothing else; "
+                       f"this entry also holds {found}. Comments do not hide code from dv."], body
+    st = theirs[0].statement
+    skind = str(st.kind).rsplit(".", 1)[-1]
+    expect = {"assert": "AssertPropertyStatement", "cover": "CoverPropertyStatement"}[want]
+    if skind != expect:
+        return [f"the entry is a {skind}, not a '{want} property (...);' statement."], body
+    lab = getattr(st, "label", None)
+    lab_toks = _tokens(lab, []) if lab is not None else []
+    if not lab_toks or lab_toks[0].valueText != label:
+        errs.append(f"the statement's label must be {label}.")
+    action = st.action
+    if action is None or action.elseClause is not None or action.statement is None \
+            or str(action.statement.kind).rsplit(".", 1)[-1] != "EmptyStatement":
+        errs.append("no action blocks (a statement or 'else ...' after the property): dv adds "
+                    "the failure report itself, so a failure can be traced back to the "
+                    "property.")
+    spec = st.propertySpec
+    clocking = [t.valueText for t in _tokens(spec.clocking, [])] if spec.clocking else []
+    if clocking not in (["@", "(", "posedge", view.clock, ")"],
+                        ["@", "(", "negedge", view.clock, ")"]):
+        errs.append(f"the property must name its clock: '@({view.clock_edge} {view.clock})' "
+                    "right after 'property ('.")
+    for t in _tokens(st, []):
+        tk = str(t.kind).rsplit(".", 1)[-1]
+        trivia = [str(x.kind).rsplit(".", 1)[-1] for x in t.trivia]
+        if any(k not in SVA_ALLOWED_TRIVIA for k in trivia):
+            errs.append("the entry holds text the parser skipped or a directive: write one "
+                        "plain property statement.")
             break
-    if depth != 0:
-        errs.append("the parentheses do not balance.")
-    if re.search(r"\)\s*else\b", stripped) or re.search(r"\$(display|error|fatal)",
-                                                        stripped):
-        errs.append("no action blocks ('else ...'): dv adds the failure report itself, so a "
-                    "failure can be traced back to the property.")
-    hier = re.findall(r"\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b", re.sub(r"\d+\.\d+", "", stripped))
-    if hier:
-        a, b = hier[0]
-        errs.append(f"hierarchical names ({a}.{b}) are not allowed: the property is bound "
-                    f"into {view.top} and sees its signals by their plain names.")
-    return errs
+        if tk == "SystemIdentifier":
+            fn = t.valueText.lstrip("$")
+            if fn not in SVA_SYSTEM_FUNCTIONS:
+                errs.append(f"${fn} is not allowed; the system functions allowed are "
+                            + ", ".join("$" + f for f in sorted(SVA_SYSTEM_FUNCTIONS)) + ".")
+        elif tk == "StringLiteral":
+            errs.append("strings are not allowed in a property.")
+    for n in _nodes(spec, []):
+        nk = str(n.kind).rsplit(".", 1)[-1]
+        if nk == "InvocationExpression" and \
+                str(n.left.kind).rsplit(".", 1)[-1] != "SystemName":
+            errs.append(f"calls to functions ({str(n.left).strip()}(...)) are not allowed in "
+                        "properties; only the sampled-value system functions are.")
+        elif nk in ("ScopedName", "MemberAccessExpression"):
+            errs.append(f"hierarchical or scoped names ({str(n).strip()}) are not allowed: the "
+                        f"property is bound into {view.top} and sees its signals by their "
+                        "plain names.")
+    if errs:
+        return list(dict.fromkeys(errs)), body
+    toks = _tokens(st, [])[len(lab_toks):]
+    canon = "".join((" " if i and t.trivia else "") + t.rawText for i, t in enumerate(toks))
+    return [], canon
 
 
 def props_wrapper(view: DesignView, bodies: Sequence[tuple[str, str]]) -> str:
@@ -1195,8 +1669,10 @@ def _formal_subset(body: str, slot: str, index: int) -> tuple[list[str], str]:
     except unsupported as exc:
         return [f"the formal engine cannot read this property: {exc}. Rewrite it within the "
                 "supported subset."], ""
-    except Exception as exc:  # a bug in the checker is not the model's fault
-        return [], f"formal subset check failed to run ({type(exc).__name__}: {exc})"
+    except Exception as exc:  # a checker that fails refuses; it never accepts
+        return [f"dv's formal front end could not read this property ({type(exc).__name__}: "
+                f"{str(exc)[:200]}), so it is refused. Write it more simply, within the "
+                "supported subset."], ""
     return [], ""
 
 
