@@ -69,7 +69,9 @@ def closure_record(run: ClosureRun) -> dict[str, Any]:
         "build": None if run.build is None else {
             "key": run.build.key, "dir": relpath(run.build.build_dir, run.options.root),
             "cached": run.build.cached,
-            "seconds": round(run.build.seconds, 3)},
+            "seconds": round(run.build.seconds, 3),
+            # coverage kinds left out because Verilator crashed with them (kind, reason)
+            "dropped_coverage": list(getattr(run.build, "dropped", []))},
         "seconds": {k: round(v, 3) for k, v in run.seconds.items()},
         "simulation": {"cycles": run.sim_cycles, "wall_seconds": round(sim_secs, 3),
                        "cycles_per_second": round(run.sim_cycles / sim_secs, 1) if sim_secs else 0},
@@ -113,6 +115,8 @@ def summary_markdown(rec: dict[str, Any]) -> str:
              f"{secs.get('generation', 0):.2f} s); "
              f"{rec['simulation']['cycles']} cycles simulated", "",
              "## Coverage", "", "| kind | hit | total | waived | % |", "|---|---:|---:|---:|---:|"]
+    for drop in (rec.get("build") or {}).get("dropped_coverage", []):
+        lines.insert(4, f"- Build: **{drop['kind']} coverage left out** — {drop['reason']}")
     sandbox = rec.get("sandbox") or {}
     if sandbox.get("model_code"):  # where model-written code ran
         lines.insert(4, "- Sandbox: " + ("on" if sandbox.get("enabled") else "**off** — ")
