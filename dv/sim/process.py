@@ -99,7 +99,8 @@ def run_logged(cmd: list[str], *, log: Path, timeout: float, cwd: Path | None = 
                env: dict[str, str] | None = None,
                stop: threading.Event | None = None,
                output_limit: int | None = None,
-               head: int = HEAD_BYTES, tail: int = TAIL_BYTES) -> ProcessResult:
+               head: int = HEAD_BYTES, tail: int = TAIL_BYTES,
+               pass_fds: tuple[int, ...] = ()) -> ProcessResult:
     """Run ``cmd`` in its own process group, stdout+stderr to ``log`` (capped).
 
     The group is killed when ``timeout`` seconds pass, when ``stop`` is set (another thread
@@ -113,7 +114,7 @@ def run_logged(cmd: list[str], *, log: Path, timeout: float, cwd: Path | None = 
     out = CappedLog(log, head, tail)
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True, pass_fds=pass_fds)
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
     os.set_blocking(fd, False)

@@ -120,21 +120,24 @@ def run_one(build: Build, job: TestJob, run_dir: Path, *,
     env.pop("COCOTB_TEST_FILTER", None)
     env.pop("COCOTB_TESTCASE", None)
     cmd = [sys.executable, "-m", "dv.sim.worker", str(job_file)]
-    limits: Limits | None = None
-    if job.sandbox:
-        from dv.sim import sandbox
+    if not job.sandbox:
+        job_file.write_text(json.dumps(spec, indent=1))
+        proc = run_logged(cmd, log=run_dir / "sim.log", timeout=job.timeout, cwd=run_dir,
+                          env=env, stop=stop, output_limit=job.output_limit)
+        return _judge(job, proc, run_dir, None)
+    from dv.sim import sandbox
 
-        sandbox.require_sandbox()
-        limits = job.limits or Limits.for_timeout(job.timeout)
-        spec["limits"] = limits.to_json()
-        env = sandbox.sim_env(env)
-        cmd = sandbox.wrap(cmd, rw=[run_dir], ro=[build.build_dir, *map(Path,
-                                                                         spec["python_path"]),
-                                                   *sandbox.python_roots()],
-                           env=env, cwd=run_dir)
+    sandbox.require_sandbox()
+    limits = job.limits or Limits.for_timeout(job.timeout)
+    spec["limits"] = limits.to_json()
     job_file.write_text(json.dumps(spec, indent=1))
-    proc = run_logged(cmd, log=run_dir / "sim.log", timeout=job.timeout, cwd=run_dir, env=env,
-                      stop=stop, output_limit=job.output_limit)
+    env = sandbox.sim_env(env)
+    readable = [build.build_dir, *map(Path, spec["python_path"]), *sandbox.python_roots()]
+    with sandbox.seccomp_fd() as fd:
+        cmd = sandbox.wrap(cmd, rw=[run_dir], ro=readable, env=env, cwd=run_dir, seccomp=fd)
+        proc = run_logged(cmd, log=run_dir / "sim.log", timeout=job.timeout, cwd=run_dir,
+                          env=env, stop=stop, output_limit=job.output_limit,
+                          pass_fds=() if fd is None else (fd,))
     return _judge(job, proc, run_dir, limits)
 
 

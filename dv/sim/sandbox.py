@@ -13,6 +13,9 @@ sandboxed process gets (see :func:`wrap`):
   install, the build, the test modules) bound back read-only;
 - an environment built from nothing (``--clearenv``): the variables cocotb, Python and the
   simulator need (:func:`sim_env`), never a variable that looks like a key or token;
+- a seccomp filter that refuses ``socket(AF_UNIX, ...)`` (and ``io_uring``): a Unix socket of the
+  host on a visible path (a database, a container daemon) cannot be connected to even though
+  the filesystem is readable; syscalls of a foreign ABI (i386, x32) are refused too;
 - ``--die-with-parent`` and ``--new-session``: when dv (or its timeout) kills the sandbox,
   everything inside dies with the namespace's init, daemons included.
 
@@ -21,14 +24,17 @@ Resource limits are set inside by :mod:`dv.sim.limits`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import platform
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from dv.errors import ToolError
@@ -50,6 +56,55 @@ SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASS(?:WD|WORD)?|CRED|AUTH|COOKIE|SE
 
 class SandboxUnavailable(ToolError):
     """bubblewrap is missing or cannot create its namespaces here. Exit code 3."""
+
+
+# seccomp: (AUDIT_ARCH, __NR_socket, __NR_io_uring_setup) per machine
+_SECCOMP_ARCH = {"x86_64": (0xC000003E, 41, 425), "aarch64": (0xC00000B7, 198, 425)}
+_RET_ALLOW = 0x7FFF0000
+_RET_EACCES = 0x00050000 | 13
+_AF_UNIX = 1
+
+
+def seccomp_program(machine: str | None = None) -> bytes | None:
+    """The BPF program bwrap installs (``--seccomp FD``), or None on an unknown machine."""
+    arch = _SECCOMP_ARCH.get(machine or platform.machine())
+    if arch is None:
+        return None
+    audit, nr_socket, nr_uring = arch
+
+    def op(code: int, jt: int, jf: int, k: int) -> bytes:
+        return struct.pack("<HBBI", code, jt, jf, k)
+
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
+    return b"".join([
+        op(ld, 0, 0, 4),  # 0: A = arch
+        op(jeq, 0, 7, audit),  # 1: foreign ABI -> deny
+        op(ld, 0, 0, 0),  # 2: A = syscall number
+        op(jge, 5, 0, 0x40000000),  # 3: x32 numbers -> deny
+        op(jeq, 4, 0, nr_uring),  # 4: io_uring_setup -> deny
+        op(jeq, 0, 2, nr_socket),  # 5: not socket() -> allow
+        op(ld, 0, 0, 16),  # 6: A = low word of the address family
+        op(jeq, 1, 0, _AF_UNIX),  # 7: AF_UNIX -> deny
+        op(ret, 0, 0, _RET_ALLOW),  # 8
+        op(ret, 0, 0, _RET_EACCES),  # 9
+    ])
+
+
+@contextlib.contextmanager
+def seccomp_fd() -> Iterator[int | None]:
+    """A readable fd holding :func:`seccomp_program` for one bwrap start (pass it in
+    ``pass_fds``), closed on exit; None where there is no program for this machine."""
+    prog = seccomp_program()
+    if prog is None:
+        yield None
+        return
+    fd = os.memfd_create("dv-seccomp")
+    try:
+        os.write(fd, prog)
+        os.lseek(fd, 0, os.SEEK_SET)
+        yield fd
+    finally:
+        os.close(fd)
 
 
 def find_bwrap() -> str | None:
@@ -115,14 +170,15 @@ def python_roots() -> list[Path]:
 
 
 def wrap(cmd: list[str], *, rw: Iterable[Path], ro: Iterable[Path] = (),
-         env: Mapping[str, str], cwd: Path | None = None, bwrap: str | None = None) -> list[str]:
+         env: Mapping[str, str], cwd: Path | None = None, bwrap: str | None = None,
+         seccomp: int | None = None) -> list[str]:
     """The command line that runs ``cmd`` inside the sandbox.
 
     ``rw``: directories bound read-write (the run directory; nothing else is writable).
     ``ro``: paths the command must be able to read even where the sandbox hides the host's
     directory (``/tmp``, ``/run``, ``$HOME``); anywhere else the host is visible read-only.
     ``env``: the whole environment inside (filter it with :func:`sim_env` or
-    :func:`scrub_env`).
+    :func:`scrub_env`). ``seccomp``: an fd from :func:`seccomp_fd` (pass it to the child).
     """
     exe = bwrap or find_bwrap()
     if exe is None:
@@ -148,6 +204,8 @@ def wrap(cmd: list[str], *, rw: Iterable[Path], ro: Iterable[Path] = (),
         args += ["--bind", str(p), str(p)]
     if cwd is not None:
         args += ["--chdir", str(cwd)]
+    if seccomp is not None:
+        args += ["--seccomp", str(seccomp)]
     args.append("--clearenv")
     for k, v in env.items():
         args += ["--setenv", k, v]
@@ -192,12 +250,12 @@ def sandbox_available() -> tuple[bool, str]:
     if exe is None:
         return False, "bubblewrap (bwrap) is not installed"
     true = shutil.which("true") or "/bin/true"
-    with tempfile.TemporaryDirectory(prefix="dv-sandbox-probe-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="dv-sandbox-probe-") as tmp, seccomp_fd() as fd:
         cmd = wrap([true], rw=[Path(tmp)], env={"PATH": "/usr/bin:/bin"}, cwd=Path(tmp),
-                   bwrap=exe)
+                   bwrap=exe, seccomp=fd)
         try:
             out = subprocess.run(cmd, capture_output=True, text=True, timeout=30,
-                                 stdin=subprocess.DEVNULL)
+                                 stdin=subprocess.DEVNULL, pass_fds=() if fd is None else (fd,))
         except subprocess.TimeoutExpired:
             return False, f"{exe} did not start a sandbox within 30 s"
         except OSError as exc:
@@ -240,5 +298,6 @@ def sandbox_policy(model_code: bool, requested: bool | None) -> dict[str, object
 
 
 __all__ = ["INSTALL_HINT", "SandboxUnavailable", "find_bwrap", "python_roots",
-           "require_sandbox", "sandbox_available", "sandbox_policy", "scrub_env", "sim_env",
+           "require_sandbox", "sandbox_available", "sandbox_policy", "scrub_env",
+           "seccomp_fd", "seccomp_program", "sim_env",
            "unavailable_message", "wrap"]
