@@ -83,6 +83,62 @@ def build_key(cfg: BuildConfig, tool: VerilatorTool) -> str:
 
 
 def build(cfg: BuildConfig, build_root: Path, *, timeout: float = 900.0) -> Build:
+    """Build (or reuse) the model for ``cfg`` under ``build_root``; on a Verilator internal
+    error, build again without one coverage kind at a time (then without several) and record
+    in ``Build.dropped`` which kinds were left out and why. The first build's directory keeps
+    a note of what worked, so the next call goes straight to it."""
+    first = _build_dir(cfg, build_root)
+    note = first / FALLBACK_STAMP
+    if note.is_file():
+        info = json.loads(note.read_text())
+        cfg2 = replace(cfg, coverage_kinds=tuple(info["coverage_kinds"]))
+        b = _build_once(cfg2, build_root, timeout=timeout)
+        b.dropped = list(info["dropped"])
+        return b
+    try:
+        return _build_once(cfg, build_root, timeout=timeout)
+    except InternalToolError as exc:
+        if not cfg.coverage or not cfg.coverage_kinds:
+            raise
+        first_error = exc
+    kinds = sorted(cfg.coverage_kinds,
+                   key=lambda k: _SUSPECTS.index(k) if k in _SUSPECTS else len(_SUSPECTS))
+    dropped: list[dict] = []
+    reason = first_error.reason
+    while kinds:
+        for k in kinds:  # one kind at a time: keep every kind that is not the culprit
+            trial = tuple(x for x in kinds if x != k)
+            try:
+                b = _build_once(replace(cfg, coverage_kinds=trial), build_root, timeout=timeout)
+            except InternalToolError:
+                continue
+            b.dropped = dropped + [{"kind": k, "reason": reason}]
+            write_atomic(note, json.dumps({"coverage_kinds": list(trial),
+                                           "dropped": b.dropped}, indent=1))
+            return b
+        # no single kind is the culprit: leave out the first one and try the rest again
+        dropped.append({"kind": kinds[0], "reason": reason + " (no single kind was the "
+                        "cause; left out in turn)"})
+        kinds = kinds[1:]
+    raise first_error
+
+
+class InternalToolError(ToolError):
+    """A Verilator internal error (a crash of the tool, not an error in the design)."""
+
+    def __init__(self, message: str, *, reason: str, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.reason = reason
+
+
+_INTERNAL = re.compile(r"%Error: Internal Error: (?P<msg>.*)")
+
+
+def _build_dir(cfg: BuildConfig, build_root: Path) -> Path:
+    return (build_root / f"{cfg.top}-{build_key(cfg, find_verilator())[:16]}").resolve()
+
+
+def _build_once(cfg: BuildConfig, build_root: Path, *, timeout: float = 900.0) -> Build:
     """Build (or reuse) the model for ``cfg`` under ``build_root``.
 
     The model directory is named by the content hash of every input, so a changed RTL file,
