@@ -57,21 +57,48 @@ def _progress(kind: str, data: object) -> None:
                           f"solver says {r.verdict}, simulation: {r.replay.message}")
 
 
+_REPLAY = {"confirmed": "[green]reproduced[/green]", "blocked": "blocked",
+           "inconclusive": "[yellow]inconclusive[/yellow]",
+           "disagreement": "[bold red]DISAGREES[/bold red]", "error": "[red]error[/red]",
+           "not_built": "[yellow]not built[/yellow]"}
+SHOW_INSTANCES = 8  # a statement with more instances lists only those not at its best verdict
+
+
+def _styled(status: str, text: str) -> str:
+    style = _STYLE.get(status, "")
+    return f"[{style}]{text}[/{style}]" if style else text
+
+
 def print_run(run: ProveRun) -> None:
-    t = Table("property", "kind", "verdict", "time", "location", "replay",
-              title=f"dv prove {run.design.top} (depth {run.options.depth}, "
-                    f"mode {run.options.mode})")
-    for r in run.results:
-        style = _STYLE.get(r.status, "")
+    sts = run.statements
+    n_inst = len(run.results)
+    title = (f"dv prove {run.design.top} (depth {run.options.depth}, mode {run.options.mode}, "
+             f"{run.frame}: {run.init_reason})")
+    t = Table("property", "kind", "verdict", "time", "location", "replay", title=title,
+              caption=f"{len(sts)} statement(s), {n_inst} elaborated check(s)")
+    for st in sts:
+        single = len(st.members) == 1
+        r0 = st.worst
         replay = ""
-        if r.replay is not None:
-            replay = {"confirmed": "[green]reproduced[/green]", "blocked": "blocked",
-                      "inconclusive": "[yellow]inconclusive[/yellow]",
-                      "disagreement": "[bold red]DISAGREES[/bold red]",
-                      "error": "[red]error[/red]"}.get(r.replay.status, r.replay.status)
-        verdict = f"[{style}]{r.verdict}[/{style}]" if style else r.verdict
-        t.add_row(r.prop.name, r.prop.kind, verdict, f"{r.seconds:.2f} s", r.prop.location,
+        if single and r0.replay is not None:
+            replay = _REPLAY.get(r0.replay.status, r0.replay.status)
+        secs = sum(r.seconds for r in st.members)
+        t.add_row(st.name if single else f"{st.name} ({len(st.members)} instances)",
+                  st.kind, _styled(st.status, st.verdict), f"{secs:.2f} s", st.location,
                   replay)
+        if single:
+            continue
+        best = max(r.rank for r in st.members)
+        shown = st.members if len(st.members) <= SHOW_INSTANCES else \
+            [r for r in st.members if r.rank < best]
+        for r in shown:
+            rp = _REPLAY.get(r.replay.status, r.replay.status) if r.replay else ""
+            t.add_row(f"  {r.prop.name}", "", _styled(r.status, r.verdict),
+                      f"{r.seconds:.2f} s", "", rp)
+        if len(shown) < len(st.members):
+            top = max(st.members, key=lambda r: r.rank)
+            t.add_row(f"  … {len(st.members) - len(shown)} more", "",
+                      _styled(top.status, f"each {top.verdict}"), "", "", "")
     console.print(t)
     for r in run.results:
         if r.status in ("unsupported", "unknown") and r.detail:
@@ -79,11 +106,16 @@ def print_run(run: ProveRun) -> None:
         if r.status == "holds" and r.detail:
             console.print(f"  {r.prop.name}: {r.detail} (add a strengthening invariant, or "
                           "raise --depth)")
+        if r.replay is not None and r.replay.status == "not_built":
+            console.print(f"  {r.prop.name}: {r.replay.message}")
     for n in run.notes:
         console.print(f"  note: {n}")
     for r in run.results:
         if r.vcd:
             console.print(f"  trace {r.prop.name}: {r.vcd}")
+    if run.outcome == "inconclusive":
+        console.print("[yellow]inconclusive[/yellow]: nothing was refuted, but nothing was "
+                      "proven either (unknown, or holds only to a bound)")
     console.print(f"report: {run.formal_dir / 'formal.json'}   junit: "
                   f"{run.formal_dir / 'formal-junit.xml'}")
 
@@ -116,24 +148,40 @@ def print_run(run: ProveRun) -> None:
 @click.option("--jobs", "-j", default=None, type=click.IntRange(1, 256),
               help="Checks in parallel (default: the core count).")
 @click.option("--no-replay", is_flag=True, help="Do not replay traces in simulation.")
-@click.option("--no-reset-init", is_flag=True,
-              help="Do not hold the reset asserted in the first BMC step.")
+@click.option("-U", "--undefine", "undefines", multiple=True, metavar="NAME",
+              help="Undefine a macro (-U SYNTHESIS: Yosys' front end defines SYNTHESIS, which "
+                   "compiles out checks behind `ifndef SYNTHESIS).")
+@click.option("--init", "init", type=click.Choice(["auto", "reset", "initial", "any"]),
+              default="auto", show_default=True,
+              help="Where BMC starts: reset (initial values, reset held asserted in step 0), "
+                   "initial (initial values only, as SymbiYosys), any (an arbitrary state). "
+                   "auto: reset when a reset is inferred, else initial.")
+@click.option("--allow-inconclusive", is_flag=True,
+              help="Exit 0 when every verdict is inconclusive (unknown, holds to depth N, not "
+                   "reached); the default exits 1.")
+@click.option("--no-reset-init", is_flag=True, hidden=True,
+              help="The same as --init initial (older option).")
 def prove_command(rtl, top, defines, includes, params, props, spec, depth, mode, timeout, out,
-                  jobs, no_replay, no_reset_init):
+                  jobs, no_replay, undefines, init, allow_inconclusive, no_reset_init):
     """Prove, refute or cover the design's properties with Yosys and Z3."""
     from dv.formal.prove import ProveOptions, run_prove
 
+    if no_reset_init and init == "auto":
+        init = "initial"
     opts = ProveOptions(depth=depth, mode=mode, timeout=timeout, jobs=jobs, out=Path(out),
-                        replay=not no_replay, reset_init=not no_reset_init, root=Path.cwd())
+                        replay=not no_replay, init=init,
+                        allow_inconclusive=allow_inconclusive, root=Path.cwd())
     run = run_prove(list(rtl), top=top, defines=_kv(defines, "-D", bare=True),
                     includes=list(includes), params=_kv(params, "-G"), props=list(props),
+                    undefines=list(undefines),
                     spec=spec, options=opts, progress=_progress)
     print_run(run)
     finish(run)
 
 
 def finish(run: ProveRun) -> None:
-    """Raise the error that gives the run's exit code (1 refuted, 3 engine disagreement)."""
+    """Raise the error that gives the run's exit code: 1 when any instance is refuted, or when
+    every verdict is inconclusive (unless allowed); 3 on an engine disagreement."""
     dis = run.disagreements
     dis_text = ""
     if dis:
@@ -147,3 +195,9 @@ def finish(run: ProveRun) -> None:
                                   hint=f"Counterexamples: {run.formal_dir / 'traces'}.")
     if dis:
         raise ToolError(dis_text.strip(), hint=f"See {run.formal_dir / 'formal.json'}.")
+    if run.outcome == "inconclusive" and not run.options.allow_inconclusive:
+        raise VerificationFailure(
+            f"inconclusive: none of the {len(run.results)} check(s) was refuted, proven, "
+            "covered or proven unreachable.",
+            hint="Raise --depth or --timeout, add strengthening invariants, or pass "
+                 "--allow-inconclusive to accept bounded results.")

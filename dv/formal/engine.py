@@ -30,8 +30,14 @@ Queries (a fresh solver each, except induction without memories)
     - Cover: BMC on the cover condition (the witness is the earliest reaching trace); when not
       reached, k-induction on its negation proves it unreachable.
 
-Reset: BMC constrains the reset input to its asserted value at step 0 (registers without an
-initial value are arbitrary there, so checks must start from reset); induction does not.
+Frames: BMC starts from the initial values with the reset input held at its asserted value at
+step 0 (``init="reset"``; registers without an initial value are arbitrary there, so checks
+must start from reset), from the initial values alone (``"initial"``, SymbiYosys' frame), or
+from any state (``"any"``: neither); induction always starts anywhere.
+
+Solvers: the default is a bit-blasting tactic pipeline. A tactic can answer ``unknown``
+without failing (``OrElse`` then does not fall through): such an answer, when time is left,
+is asked again of Z3's general solver before the query is reported unknown.
 
 Checks run in worker processes (fork), each loading the model once; a check that exceeds its
 time budget gets ``unknown``: Z3's ``timeout`` parameter bounds each query and the parent
@@ -75,8 +81,9 @@ class Query:
     timeout: float = 60.0
     reset: tuple[str, int] | None = None  # (input name, asserted value) at step 0 of BMC
     name: str = ""  # the property's name in reports
-    group: tuple[SmtCheck, ...] = ()  # joint: asserts that hold to depth, not proven alone
-    lemmas: tuple[SmtCheck, ...] = ()  # asserts already proven: assumed at every step
+    group: tuple[SmtCheck, ...] = ()  # joint: asserts (and covers' negations) not proven alone
+    lemmas: tuple[SmtCheck, ...] = ()  # proven asserts / unreachable covers: at every step
+    init: str = "reset"  # BMC's frame: reset / initial (initial values) / any (neither)
 
 
 @dataclass
@@ -289,36 +296,43 @@ class Engine:
         self.u = Unroller(model, with_signals=with_signals)
         self.solver_kind = solver or SOLVER
         self.queries = 0
+        self.init = "reset"
 
     # one fresh solver per question
     def _solve(self, constraints: Sequence[z3.BoolRef],
                deadline: float) -> z3.ModelRef | None:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise Unknown("time budget used up")
-        if self.solver_kind == "bitblast":
-            s = _bitblast_solver()
-        else:
-            s = z3.Solver()
-        s.set("timeout", max(1, int(left * 1000)))
-        s.add(*constraints)
-        self.queries += 1
-        r = s.check()
-        if r == z3.sat:
-            return s.model()
-        if r == z3.unsat:
-            return None
-        reason = s.reason_unknown()
-        if time.monotonic() >= deadline - 0.05 or "timeout" in reason or "canceled" in reason:
-            raise Unknown("timeout")
-        raise Unknown(reason or "unknown")
+        kinds = [self.solver_kind] + (["auto"] if self.solver_kind != "auto" else [])
+        reasons: list[str] = []
+        for kind in kinds:  # "unknown" from one strategy falls through to the next
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Unknown("time budget used up")
+            s = _bitblast_solver() if kind == "bitblast" else z3.Solver()
+            s.set("timeout", max(1, int(left * 1000)))
+            s.add(*constraints)
+            self.queries += 1
+            r = s.check()
+            if r == z3.sat:
+                return s.model()
+            if r == z3.unsat:
+                return None
+            reason = s.reason_unknown()
+            if time.monotonic() >= deadline - 0.05 or "timeout" in reason or \
+                    "canceled" in reason:
+                raise Unknown("timeout")
+            reasons.append(f"{kind}: {reason or 'unknown'}")
+        raise Unknown("; ".join(reasons) or "unknown")
 
     def _bmc_frame(self, steps: int, bad: Callable[[int], z3.BoolRef],
                    reset: tuple[str, int] | None) -> list[z3.BoolRef]:
         """Steps 0..steps-1 from the initial state; assumptions at step i are required only
         while ``bad`` has not held at an earlier step."""
         u = self.u
-        cs: list[z3.BoolRef] = [u.at("I", 0), u.init_flag(0)]
+        cs: list[z3.BoolRef] = []
+        if self.init != "any":
+            cs += [u.at("I", 0), u.init_flag(0)]
+        elif u._is is not None:
+            cs.append(z3.Not(u.init_flag(0)))
         cs += u.reset_at(reset, 0)
         earlier: z3.BoolRef | None = None
         trivial_u = z3.is_true(z3.simplify(u.f["U"]))
@@ -381,6 +395,11 @@ class Engine:
         k = next(k for k in range(lo, hi) if z3.is_true(m.eval(bad(k), model_completion=True)))
         return k, m
 
+    def good(self, fn: str, i: int) -> z3.BoolRef:
+        """``fn`` as an invariant at step ``i``: an assert's condition, a cover's negation."""
+        e = self.u.at(fn, i)
+        return z3.Not(e) if fn.startswith("cover:") else e
+
     def _step_frame(self, k: int, lemmas: Sequence[str] = ()) -> list[z3.BoolRef]:
         """States 0..k from anywhere (no initial values, init flag false), assumptions and
         the already proven ``lemmas`` at every step."""
@@ -392,7 +411,7 @@ class Engine:
             cs.append(z3.Not(u.init_flag(i)))
             if not trivial_u:
                 cs.append(u.at("U", i))
-            cs += [u.at(fn, i) for fn in lemmas]
+            cs += [self.good(fn, i) for fn in lemmas]
             if i < k:
                 cs.append(u.at("T", i, i + 1))
         return cs
@@ -425,7 +444,7 @@ class Engine:
             cs = [u.at("H", j), z3.Not(u.init_flag(j))]
             if not trivial_u:
                 cs.append(u.at("U", j))
-            cs += [u.at(fn, j) for fn in lemmas]
+            cs += [self.good(fn, j) for fn in lemmas]
             cs += [u.at("T", j, j - 1), good(j)] if j else [z3.Not(good(0))]
             s.add(*cs)
             left = deadline - time.monotonic()
@@ -452,17 +471,17 @@ class Engine:
         fail in the model and ask again (Houdini), until the rest is k-inductive together or
         nothing is left. Sound with BMC to depth >= k for every member: the members left hold
         at the first k steps of every run and, together, at every step after."""
-        for k in range(1, max_k + 1):
+        for k in range(0 if lemmas else 1, max_k + 1):
             cur = list(group)
             while cur:
                 cs = self._step_frame(k, lemmas)
-                cs += [self.u.at(fn, i) for fn in cur for i in range(k)]
-                cs.append(z3.Not(z3.And(*[self.u.at(fn, k) for fn in cur])))
+                cs += [self.good(fn, i) for fn in cur for i in range(k)]
+                cs.append(z3.Not(z3.And(*[self.good(fn, k) for fn in cur])))
                 m = self._solve(cs, deadline)
                 if m is None:
                     return k, cur
                 failing = {fn for fn in cur
-                           if z3.is_false(m.eval(self.u.at(fn, k), model_completion=True))}
+                           if z3.is_false(m.eval(self.good(fn, k), model_completion=True))}
                 cur = [fn for fn in cur if fn not in failing]
         return None
 
@@ -470,6 +489,7 @@ class Engine:
         start = time.monotonic()
         deadline = start + q.timeout
         self.queries = 0
+        self.init = q.init
         fn = f"{q.check.kind}:{q.check.index}"
         u = self.u
         res = CheckResult(q, "unknown", depth=q.depth)

@@ -3,14 +3,22 @@
 The preparation is the one SymbiYosys uses for SMT back ends (see ``../shared/ECOSYSTEM.md``)::
 
     read_slang --threads 1 --top T -D FORMAL [-G P=V] [-D M=V] [-I DIR] files...
-    hierarchy -top T; proc; flatten
+    hierarchy -top T; proc; flatten; setattr -set keep 1 t:$check  (listed in checks.txt)
     (list the clock nets of every flip-flop, check and memory port: dv refuses several clocks)
     memory_nordff; async2sync; chformal -assume -early
     formalff -setundef -clk2ff -ff2anyinit; setundef -undriven -anyseq; opt -fast; dffunmap
     write_smt2 -wires model.smt2
 
 ``FORMAL`` is defined, as SymbiYosys does, so ```ifdef FORMAL`` blocks (in the RTL or in
-property files) are part of the model.
+property files) are part of the model. The slang front end also defines ``SYNTHESIS`` (checks
+behind ```ifndef SYNTHESIS`` vanish); ``undefines=["SYNTHESIS"]`` (``dv prove -U SYNTHESIS``)
+turns that off with ``--no-synthesis-define``.
+
+Every check cell gets the ``keep`` attribute before optimisation, so that ``opt`` neither
+merges two identical checks (two instances of one statement, or two statements with the same
+condition) nor deletes one whose condition is constant: each elaborated check keeps its own
+verdict. The cells as elaborated are listed in ``checks.txt`` (``dump t:$check``): source
+location and clock of each, which give unlabelled checks their instance path.
 
 Yosys runs as WebAssembly, which sees only what is mounted into it: dv mounts the host root at
 ``/dvroot`` (``YOWASP_MOUNT``), so any input path works, ``/tmp`` included (the runtime maps
@@ -43,6 +51,7 @@ from dv.sim.process import run_logged
 MOUNT = "/dvroot"
 MODEL_FILE = "model.smt2"
 CLOCKS_FILE = "clocks.txt"
+CHECKS_FILE = "checks.txt"  # every elaborated check cell before optimisation (dump t:$check)
 STAMP_FILE = "dv-formal-model.json"
 
 _SCRIPT = """\
@@ -50,6 +59,8 @@ read_slang --threads 1 {read_args}
 hierarchy -top {top}
 proc
 flatten
+setattr -set keep 1 t:$check
+tee -q -o {checks} dump t:$check
 opt_clean
 tee -q -o {clocks} select -list t:$*dff* t:$check %u t:$mem* %u %x:+[CLK,TRG,RD_CLK,WR_CLK] t:* %d
 memory_nordff
@@ -85,6 +96,16 @@ class SmtCheck:
     index: int  # the N of |<top>_a N| / |<top>_u N| / |<top>_c N|
     name: str  # cell name: "props_i.count_bound" (labelled) or "$39" (unlabelled)
     src: str | None = None  # "file:line" (host path) when Yosys recorded one
+    scope: str = ""  # hierarchical instance path of the check ("g_lane[2]", "u0.c_i"), "" = top
+
+    @property
+    def instance_name(self) -> str:
+        """The check's hierarchical name: ``g_lane[2].a_lane_bound``, or for an unlabelled
+        check its scope and kind@line (``u0.assert@sub.sv:4``)."""
+        if self.label is not None:
+            return self.name
+        line = self.src.rpartition("/")[2] if self.src else "?"
+        return f"{self.scope + '.' if self.scope else ''}{self.kind}@{line}"
 
     @property
     def function(self) -> str:
@@ -96,6 +117,24 @@ class SmtCheck:
         """The statement label the user wrote, when the cell is named after one."""
         last = self.name.rsplit(".", 1)[-1]
         return None if last.startswith("$") else last
+
+
+@dataclass(frozen=True)
+class ElabCheck:
+    """One check cell as the front end elaborated it, before any optimisation."""
+
+    kind: str  # assert | assume | cover
+    name: str  # cell name ("g_lane[2].a_lane_bound", or "$39" when unlabelled)
+    src: str | None  # "file:line"
+    trigger: str  # the clock wire it is sampled on ("u0.clk"), "" when combinational
+
+    @property
+    def scope(self) -> str:
+        """Instance path: from the label's prefix, else from the clock wire's (an unlabelled
+        check has no hierarchical name, but its clock is the instance's own port wire)."""
+        if not self.name.startswith("$"):
+            return self.name.rpartition(".")[0]
+        return self.trigger.rpartition(".")[0]
 
 
 @dataclass
@@ -110,6 +149,7 @@ class SmtModel:
     memories: list[SmtMemory] = field(default_factory=list)
     clocks: list[str] = field(default_factory=list)
     checks: list[SmtCheck] = field(default_factory=list)
+    elaborated: list[ElabCheck] = field(default_factory=list)  # before optimisation
     cached: bool = False
     _text: str | None = field(default=None, repr=False)
 
@@ -214,6 +254,51 @@ def display_path(path: str, root: Path | None) -> str:
     return str(resolved)
 
 
+_DUMP_CELL = re.compile(r"^\s*cell \$check (\S+)")
+
+
+def parse_elaborated(text: str, root: Path | None = None) -> list[ElabCheck]:
+    """The check cells of a ``dump t:$check`` listing."""
+    out: list[ElabCheck] = []
+    src: str | None = None
+    cur: dict[str, str] | None = None
+    for line in text.splitlines():
+        s = line.strip()
+        if s.startswith("attribute \\src "):
+            src = s.split(" ", 2)[2].strip('"')
+        elif m := _DUMP_CELL.match(line):
+            name = m.group(1)
+            cur = {"name": name[1:] if name.startswith("\\") else name, "src": src or "",
+                   "kind": "assert", "trg": ""}
+            src = None
+        elif cur is not None and s.startswith("parameter \\FLAVOR "):
+            flavor = s.split(" ", 2)[2].strip('"')
+            cur["kind"] = {"live": "assert", "fair": "assume"}.get(flavor, flavor)
+        elif cur is not None and s.startswith("connect \\TRG "):
+            trg = s.split(" ", 2)[2]
+            cur["trg"] = trg[1:] if trg.startswith("\\") else ""
+        elif cur is not None and s == "end":
+            out.append(ElabCheck(cur["kind"], cur["name"],
+                                 _src_location(cur["src"] or None, root), cur["trg"]))
+            cur = None
+    return out
+
+
+def attach_elaborated(model: SmtModel, elaborated: list[ElabCheck]) -> None:
+    """Give the model's checks the source location and scope of their elaborated cell."""
+    model.elaborated = elaborated
+    by_name = {e.name: e for e in elaborated}
+    fixed = []
+    for c in model.checks:
+        e = by_name.get(c.name)
+        if e is not None:
+            c = SmtCheck(c.kind, c.index, c.name, c.src or e.src, e.scope)
+        elif c.label is not None:
+            c = SmtCheck(c.kind, c.index, c.name, c.src, c.name.rpartition(".")[0])
+        fixed.append(c)
+    model.checks = fixed
+
+
 def parse_annotations(model: SmtModel, root: Path | None = None) -> None:
     """Fill ``model``'s fields from the annotations of its text."""
     lines = model.text.splitlines()
@@ -259,9 +344,11 @@ def _quote(arg: str) -> str:
 
 
 def model_key(files: Sequence[Path], *, top: str, params: Mapping[str, str],
-              defines: Mapping[str, str], includes: Sequence[Path]) -> str:
+              defines: Mapping[str, str], includes: Sequence[Path],
+              undefines: Sequence[str] = ()) -> str:
     h = hashlib.sha256()
     h.update(json.dumps({"top": top, "params": dict(params), "defines": dict(defines),
+                         "undefines": sorted(undefines),
                          "script": _SCRIPT, "yosys": yosys_version()}, sort_keys=True).encode())
     for f in files:
         h.update(str(f.resolve()).encode() + b"\0")
@@ -279,7 +366,8 @@ def build_model(files: Sequence[str | Path], *, top: str, build_root: Path,
                 params: Mapping[str, str] | None = None,
                 defines: Mapping[str, str] | None = None,
                 includes: Sequence[str | Path] = (), root: Path | None = None,
-                timeout: float = 600.0, rename: Mapping[str, str] | None = None) -> SmtModel:
+                timeout: float = 600.0, rename: Mapping[str, str] | None = None,
+                undefines: Sequence[str] = ()) -> SmtModel:
     """Run Yosys on ``files`` (RTL, property modules, monitors) and return the SMT2 model.
 
     ``rename`` maps host paths of generated copies (e.g. a props file with its concurrent
@@ -294,7 +382,10 @@ def build_model(files: Sequence[str | Path], *, top: str, build_root: Path,
     for p in paths:
         if not p.is_file():
             raise InputError(f"the file {p} does not exist.", file=str(p))
-    key = model_key(paths, top=top, params=params, defines=defines, includes=inc_paths)
+    undefines = sorted(set(undefines))
+    defines = {k: v for k, v in defines.items() if k not in undefines}
+    key = model_key(paths, top=top, params=params, defines=defines, includes=inc_paths,
+                    undefines=undefines)
     mdir = (Path(build_root) / "formal" / f"{top}-{key[:16]}").resolve()
     out = mdir / MODEL_FILE
     log = mdir / "yosys.log"
@@ -306,9 +397,13 @@ def build_model(files: Sequence[str | Path], *, top: str, build_root: Path,
         read_args += [f"-G {_quote(f'{k}={v}')}" for k, v in params.items()]
         read_args += [f"-D {_quote(f'{k}={v}' if v != '' else k)}" for k, v in defines.items()]
         read_args += [f"-I {_quote(_mounted(i))}" for i in inc_paths]
+        # the slang front end defines SYNTHESIS itself; -U SYNTHESIS turns that off
+        read_args += ["--no-synthesis-define" if u == "SYNTHESIS" else f"-U {_quote(u)}"
+                      for u in undefines]
         read_args += [_quote(_mounted(p)) for p in paths]
         script = _SCRIPT.format(read_args=" ".join(read_args), top=_quote(top),
                                 clocks=_quote(_mounted(mdir / CLOCKS_FILE)),
+                                checks=_quote(_mounted(mdir / CHECKS_FILE)),
                                 out=_quote(_mounted(mdir / (MODEL_FILE + ".tmp"))))
         (mdir / "prep.ys").write_text(script)
         env = dict(os.environ)
@@ -330,6 +425,8 @@ def build_model(files: Sequence[str | Path], *, top: str, build_root: Path,
                                        indent=1))
     model = SmtModel(path=out, top=top, key=key, cached=cached)
     parse_annotations(model, root)
+    if (mdir / CHECKS_FILE).is_file():
+        attach_elaborated(model, parse_elaborated((mdir / CHECKS_FILE).read_text(), root))
     if rename:
         model.checks = [_renamed(c, rename, root) for c in model.checks]
     clocks = _clock_nets(mdir / CLOCKS_FILE)
@@ -350,7 +447,7 @@ def _renamed(check: SmtCheck, rename: Mapping[str, str], root: Path | None) -> S
     for copy, orig in rename.items():
         if display_path(copy, root) == file:
             return SmtCheck(check.kind, check.index, check.name,
-                            f"{display_path(orig, root)}:{line}")
+                            f"{display_path(orig, root)}:{line}", check.scope)
     return check
 
 

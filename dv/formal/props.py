@@ -50,6 +50,13 @@ class Property:
     check: SmtCheck | None = None  # the model's check, once the model exists
     unsupported: str | None = None  # why the lowering refused it
     concurrent: bool = False
+    instance: str = ""  # hierarchical name of this elaborated check ("g_lane[2].a_lane_bound")
+    instances: int = 1  # how many elaborated checks the same source statement has
+
+    @property
+    def statement(self) -> str:
+        """The source statement this check is an instance of (its grouping key)."""
+        return f"{self.kind}:{self.label or ''}:{self.file}:{self.line}"
 
     @property
     def location(self) -> str:
@@ -281,10 +288,36 @@ def name_checks(model: SmtModel, collected: Collected, *, rtl_files: Sequence[Pa
         origin = "props" if file in props_shown else "rtl"
         name = label or f"{chk.kind}@{Path(file).name or '?'}:{line}"
         props.append(Property(name, chk.kind, file or "?", line, text, origin, label=label,
-                              check=chk))
+                              check=chk, instance=chk.instance_name))
+    _name_instances(props)
     props += [p for p in collected.concurrent if p.unsupported]
     _unique_names(props)
     return props
+
+
+def _name_instances(props: list[Property]) -> None:
+    """A statement elaborated several times (a module instantiated twice, a generate loop, a
+    bind into a multiply-instantiated module) gives one check per instance: each is named by
+    its hierarchical path (``g_lane[2].a_lane_bound``) and judged on its own."""
+    groups: dict[str, list[Property]] = {}
+    for p in props:
+        groups.setdefault(p.statement, []).append(p)
+    for members in groups.values():
+        for p in members:
+            p.instances = len(members)
+        if len(members) == 1:
+            continue
+        seen: dict[str, int] = {}
+        for p in members:
+            base = p.instance or p.name
+            seen[base] = seen.get(base, 0) + 1
+        count: dict[str, int] = {}
+        for p in members:
+            base = p.instance or p.name
+            if seen[base] > 1:  # unlabelled, scope unknown: number them
+                count[base] = count.get(base, 0) + 1
+                base = f"{base}#{count[base]}"
+            p.name = p.instance = base
 
 
 def _find_label(label: str, kind: str, texts: dict[str, list[str]]) -> tuple[str, int]:

@@ -27,7 +27,7 @@ from pathlib import Path
 from dv import __version__
 from dv.design.model import Design
 from dv.design.spec import Spec
-from dv.errors import InputError
+from dv.errors import DvError, InputError
 from dv.files import write_atomic
 from dv.formal import MODES
 from dv.formal import engine as _engine
@@ -54,7 +54,9 @@ class ProveOptions:
     jobs: int | None = None
     out: Path = Path(".")
     replay: bool = True
-    reset_init: bool = True
+    reset_init: bool = True  # False: the same as init="initial" (the older option)
+    init: str = "auto"  # auto | reset | initial | any (see resolve_init)
+    allow_inconclusive: bool = False
     root: Path = field(default_factory=Path.cwd)
     yosys_timeout: float = 600.0
 
@@ -72,6 +74,13 @@ class PropertyResult:
     vcd: str | None = None
     replay_module: str | None = None
     replay: ReplayOutcome | None = None
+    frame: str = ""  # "from reset" | "from initial values" | "from any state"
+
+    @property
+    def rank(self) -> int:
+        """How good the verdict is, for a statement's summary (the worst instance wins)."""
+        order = COVER_RANK if self.prop.kind == "cover" else ASSERT_RANK
+        return order.get(self.status, 1)
 
     @property
     def disagreement(self) -> bool:
@@ -88,6 +97,29 @@ class ProveRun:
     seconds: dict[str, float] = field(default_factory=dict)
     formal_dir: Path = Path(".")
     notes: list[str] = field(default_factory=list)
+    init: str = "reset"
+    init_reason: str = ""
+
+    @property
+    def frame(self) -> str:
+        return FRAMES.get(self.init, self.init)
+
+    @property
+    def statements(self) -> list[Statement]:
+        return statements(self.results)
+
+    @property
+    def outcome(self) -> str:
+        """refuted | inconclusive (nothing decided) | decided (proven, covered, unreachable)"""
+        if self.refuted:
+            return "refuted"
+        return "inconclusive" if self.inconclusive else "decided"
+
+    @property
+    def inconclusive(self) -> bool:
+        """Nothing refuted and nothing decided: every verdict is unknown / a bound."""
+        judged = [r for r in self.results if r.status != "skipped"]
+        return bool(judged) and all(r.status in INCONCLUSIVE for r in judged)
 
     @property
     def refuted(self) -> list[PropertyResult]:
@@ -100,21 +132,86 @@ class ProveRun:
 
 Progress = Callable[[str, object], None]
 
+INITS = ("auto", "reset", "initial", "any")  # dv prove --init
+FRAMES = {"reset": "from reset", "initial": "from initial values", "any": "from any state"}
+# a statement's summary verdict is its worst instance's; for a cover "worst" means: reachable
+# if any instance is, never "unreachable" while one is not proven unreachable
+ASSERT_RANK = {"refuted": 0, "unknown": 1, "unsupported": 1, "holds": 2, "proven": 3,
+               "skipped": 4}
+COVER_RANK = {"covered": 0, "unknown": 1, "unsupported": 1, "not_reached": 2,
+              "unreachable": 3, "skipped": 4}
+INCONCLUSIVE = ("unknown", "holds", "not_reached", "unsupported")
+
+
+@dataclass
+class Statement:
+    """One source statement and the verdicts of its elaborated instances."""
+
+    name: str
+    kind: str
+    location: str
+    members: list[PropertyResult]
+
+    @property
+    def worst(self) -> PropertyResult:
+        return min(self.members, key=lambda r: r.rank)
+
+    @property
+    def status(self) -> str:
+        return self.worst.status
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in sorted(self.members, key=lambda r: r.rank):
+            out[r.status] = out.get(r.status, 0) + 1
+        return out
+
+    @property
+    def verdict(self) -> str:
+        w = self.worst
+        if len(self.members) == 1:
+            return w.verdict
+        parts = ", ".join(f"{n} {STATUS_WORDS.get(st, st)}" for st, n in self.counts.items())
+        return f"{w.verdict} [{len(self.members)} instances: {parts}]"
+
+
+STATUS_WORDS = {"holds": "hold to depth", "not_reached": "not reached", "covered": "reachable"}
+
+
+def statements(results: Sequence[PropertyResult]) -> list[Statement]:
+    """The results grouped by source statement, in the order of their first instance."""
+    groups: dict[str, Statement] = {}
+    for r in results:
+        key = r.prop.statement
+        st = groups.get(key)
+        if st is None:
+            base = r.prop.label or r.prop.name
+            if r.prop.instances > 1 and not r.prop.label:
+                base = f"{r.prop.kind}@{Path(r.prop.file).name}:{r.prop.line}"
+            groups[key] = st = Statement(base, r.prop.kind, r.prop.location, [])
+        st.members.append(r)
+    return list(groups.values())
+
 
 def verdict_text(status: str, res: CheckResult | None = None, depth: int = 0,
-                 detail: str = "") -> str:
+                 detail: str = "", frame: str = "") -> str:
+    """The verdict as the user reads it, with the frame its BMC part starts from (a
+    k-induction proof is BMC from that frame plus an inductive step from any state)."""
+    fr = f" {frame}" if frame else ""
     if status == "proven" and res is not None:
-        return f"proven (k-induction, k={res.k})"
+        return f"proven{fr} (k-induction, k={res.k})"
     if status == "refuted" and res is not None:
-        return f"refuted at step {res.step}"
+        return f"refuted at step {res.step}{fr}"
     if status == "holds":
-        return f"holds to depth {depth}"
+        return f"holds to depth {depth}{fr}"
     if status == "covered" and res is not None:
-        return f"covered at step {res.step}"
+        return f"covered at step {res.step}{fr}"
     if status == "unreachable":
-        return "unreachable"
+        k = f" (k-induction, k={res.k})" if res is not None and res.k is not None else ""
+        return f"unreachable{fr}{k}"
     if status == "not_reached":
-        return f"not reached within {depth}"
+        return f"not reached within {depth} steps{fr}"
     if status == "unknown":
         return "unknown (timeout)" if "timeout" in detail or "time budget" in detail \
             else f"unknown ({detail or 'solver gave up'})"
@@ -139,6 +236,12 @@ class Prepared:
     notes: list[str]
     seconds: dict[str, float]
     monitor_instance: str = ""  # the lowered SVA monitor's instance (not in simulation)
+    init: str = "reset"  # the resolved frame: reset | initial | any
+    init_reason: str = ""  # why (for the table header and formal.json)
+
+    @property
+    def frame(self) -> str:
+        return FRAMES[self.init]
 
 
 def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
@@ -146,13 +249,15 @@ def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
             params: Mapping[str, str] | None = None, props: Sequence[str | Path] = (),
             spec: str | Path | Spec | None = None, out: Path = Path("."),
             root: Path | None = None, reset_init: bool = True, yosys_timeout: float = 600.0,
-            progress: Progress | None = None) -> Prepared:
+            progress: Progress | None = None, init: str = "auto",
+            undefines: Sequence[str] = ()) -> Prepared:
     """Read the design, collect and lower its properties, and build the SMT2 model."""
     from dv.design.frontend import load_design
     from dv.design.spec import parse_spec
 
     note = progress or (lambda kind, data: None)
     root = (root or Path.cwd()).resolve()
+    defines = {k: v for k, v in dict(defines or {}).items() if k not in set(undefines)}
     seconds: dict[str, float] = {}
     t0 = time.monotonic()
     props_paths = [_abs(p, root) for p in props]
@@ -194,7 +299,8 @@ def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
                             build_root=build_root, params=design.overrides,
                             defines=design.defines,
                             includes=[_abs(i, root) for i in design.include_dirs], root=root,
-                            timeout=yosys_timeout, rename=collected.rename)
+                            timeout=yosys_timeout, rename=collected.rename,
+                            undefines=list(undefines))
     except InputError as exc:
         raise _monitor_error(exc, collected) from exc
     seconds["model"] = time.monotonic() - t0
@@ -202,24 +308,141 @@ def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
 
     properties = name_checks(model, collected, rtl_files=rtl_paths, props_files=props_paths,
                              root=root)
+    _check_something_read(properties, model, rtl_paths, props_paths, list(undefines), root,
+                          list(design.defines))
     notes: list[str] = []
-    reset = None
-    if reset_init and design.reset is not None:
-        if any(i.name == design.reset.name for i in model.inputs):
-            reset = (design.reset.name, design.reset.asserted_value)
-        else:
-            notes.append(f"the reset {design.reset.name} is not an input of the model: "
-                         "BMC starts from arbitrary register values")
-    elif reset_init:
-        notes.append("no reset found: BMC starts from arbitrary register values")
+    lost = _lost_checks(model)
+    if lost:
+        notes.append(f"{len(lost)} elaborated check(s) are not in the model: "
+                     + ", ".join(lost[:8]) + (" ..." if len(lost) > 8 else ""))
+    if init == "auto" and not reset_init:
+        init = "initial"
+    resolved, reset, reason = resolve_init(init, design, model, notes)
     return Prepared(design, spec_obj, spec_path, props_paths, rtl_paths,
                     [_abs(i, root) for i in design.include_dirs], work, build_root, model,
                     properties, reset, notes, seconds,
-                    collected.monitor_instance if collected.monitor is not None else "")
+                    collected.monitor_instance if collected.monitor is not None else "",
+                    resolved, reason)
+
+
+def _lost_checks(model: SmtModel) -> list[str]:
+    """Checks the front end elaborated that did not reach the SMT2 model (none should: they
+    are kept through optimisation)."""
+    have = {c.name for c in model.checks}
+    return [f"{e.kind} {e.name} ({e.src or '?'})" for e in model.elaborated
+            if e.name not in have]
+
+
+_GUARD = re.compile(r"^\s*`(ifndef|ifdef|elsif)\s+(\w+)")
+_CHECK_WORD = re.compile(r"\b(assert|cover|assume)\b|`(ASSERT|ASSUME|COVER)\w*")
+
+
+def _check_something_read(properties: Sequence[Property], model: SmtModel,
+                          rtl: Sequence[Path], props: Sequence[Path], undefines: Sequence[str],
+                          root: Path, defined: Sequence[str] = ()) -> None:
+    """Zero properties is bad input (exit 2), with the reason when it can be seen: checks
+    compiled out by a define (the front end defines SYNTHESIS), or a props file with none."""
+    per_file: dict[str, int] = {}
+    for p in properties:
+        per_file[p.file] = per_file.get(p.file, 0) + 1
+    for pf in props:
+        shown = _shown(pf, root)
+        if per_file.get(shown, 0) == 0 and not any(p.origin == "props" for p in properties
+                                                   if p.file == shown):
+            raise InputError(f"the properties file {shown} gave no property: no assert, "
+                             "assume or cover statement was read from it"
+                             + _guard_reason([pf], undefines, defined) + ".", file=shown,
+                             hint="Write immediate or concurrent assert/assume/cover "
+                                  "statements in a module bound into the design.")
+    if any(p.kind in ("assert", "cover") for p in properties):
+        return
+    raise InputError("no property to check: the front end read no assert or cover statement"
+                     + _guard_reason([*rtl, *props], undefines, defined) + ".",
+                     hint="Write assertions inline, pass --props FILE or --spec FILE.md with "
+                          "sva blocks; -U NAME undefines a macro.")
+
+
+def _guard_reason(files: Sequence[Path], undefines: Sequence[str],
+                  defined: Sequence[str] = ()) -> str:
+    """``; N statements sit inside `ifndef SYNTHESIS ...`` when the sources show it."""
+    guarded: dict[str, int] = {}
+    for f in files:
+        try:
+            lines = f.read_text(errors="replace").splitlines()
+        except OSError:
+            continue
+        stack: list[tuple[str, str]] = []
+        for line in lines:
+            m = _GUARD.match(line)
+            if m:
+                if m.group(1) == "elsif":
+                    if stack:
+                        stack[-1] = ("ifdef", m.group(2))
+                else:
+                    stack.append((m.group(1), m.group(2)))
+                continue
+            s = line.strip()
+            if s.startswith("`else") and stack:
+                kind, name = stack[-1]
+                stack[-1] = ("ifdef" if kind == "ifndef" else "ifndef", name)
+                continue
+            if s.startswith("`endif") and stack:
+                stack.pop()
+                continue
+            if stack and _CHECK_WORD.search(line.split("//", 1)[0]):
+                kind, name = stack[-1]
+                if kind == "ifndef" and name == "SYNTHESIS" and "SYNTHESIS" not in undefines:
+                    guarded["SYNTHESIS"] = guarded.get("SYNTHESIS", 0) + 1
+                elif kind == "ifdef":
+                    guarded[name] = guarded.get(name, 0) + 1
+    if guarded.get("SYNTHESIS"):
+        return (f"; {guarded['SYNTHESIS']} line(s) with checks sit inside `ifndef SYNTHESIS, "
+                "and Yosys' slang front end defines SYNTHESIS: pass -U SYNTHESIS")
+    others = sorted(n for n in guarded if n not in ("SYNTHESIS", "FORMAL", *defined))
+    if others:
+        return f"; checks sit inside `ifdef {', '.join(others)}: pass -D NAME to include them"
+    return ""
+
+
+def resolve_init(init: str, design: Design, model: SmtModel, notes: list[str]
+                 ) -> tuple[str, tuple[str, int] | None, str]:
+    """The frame BMC starts from: (reset|initial|any, the reset held at step 0, why).
+
+    - ``reset``: the ``initial`` values, and the inferred reset held asserted in step 0;
+    - ``initial``: the ``initial`` values only, the reset free (SymbiYosys' frame);
+    - ``any``: no initial values, no reset: BMC from an arbitrary state;
+    - ``auto`` (the default): ``reset`` when a reset is inferred and is an input of the
+      model, else ``initial``.
+    Registers without an initial value are arbitrary at step 0 in every frame."""
+    if init not in INITS:
+        raise InputError(f"unknown --init {init!r}; use one of {', '.join(INITS)}.")
+    rst = design.reset
+    rst_input = rst is not None and any(i.name == rst.name for i in model.inputs)
+    if init == "reset" or (init == "auto" and rst_input):
+        if rst is None:
+            raise InputError("--init reset: no reset was inferred for this design.",
+                             hint="Use --init initial (start from the initial values).")
+        if not rst_input:
+            raise InputError(f"--init reset: the reset {rst.name} is not an input of the "
+                             "formal model (driven inside, or removed by the front end).",
+                             hint="Use --init initial.")
+        level = "high" if rst.asserted_value else "low"
+        return "reset", (rst.name, rst.asserted_value), \
+            f"{rst.name} held asserted ({level}) in step 0, then free"
+    if init == "auto":
+        why = "no reset inferred" if rst is None else \
+            f"the reset {rst.name} is not an input of the model"
+        notes.append(f"{why}: BMC starts from the initial values (registers without one "
+                     "are arbitrary)")
+        return "initial", None, f"initial values; {why}"
+    if init == "initial":
+        return "initial", None, "initial values, the reset free"
+    return "any", None, "an arbitrary state (no initial values, no reset)"
 
 
 def run_prove(rtl: Sequence[str | Path], *, top: str | None = None,
               defines: Mapping[str, str] | None = None, includes: Sequence[str | Path] = (),
+              undefines: Sequence[str] = (),
               params: Mapping[str, str] | None = None, props: Sequence[str | Path] = (),
               spec: str | Path | Spec | None = None, options: ProveOptions | None = None,
               progress: Progress | None = None) -> ProveRun:
@@ -234,12 +457,14 @@ def run_prove(rtl: Sequence[str | Path], *, top: str | None = None,
     note = progress or (lambda kind, data: None)
     t_start = time.monotonic()
     prep = prepare(rtl, top=top, defines=defines, includes=includes, params=params,
+                   undefines=undefines,
                    props=props, spec=spec, out=Path(opts.out), root=opts.root,
                    reset_init=opts.reset_init, yosys_timeout=opts.yosys_timeout,
-                   progress=note)
+                   progress=note, init=opts.init)
     design, model, properties, reset = prep.design, prep.model, prep.properties, prep.reset
     formal_dir = Path(opts.out) / "coverage" / design.top / "formal"
-    run = ProveRun(design, model, opts, formal_dir=formal_dir, notes=list(prep.notes))
+    run = ProveRun(design, model, opts, formal_dir=formal_dir, notes=list(prep.notes),
+                   init=prep.init, init_reason=prep.init_reason)
     run.seconds.update(prep.seconds)
     run.assumptions = [p for p in properties if p.kind == "assume" and not p.unsupported]
 
@@ -264,7 +489,8 @@ def run_prove(rtl: Sequence[str | Path], *, top: str | None = None,
                 results[p.name] = PropertyResult(p, "skipped", "skipped (cover mode)")
                 continue
             mode = "bmc" if opts.mode == "bmc" else "prove"
-        queries.append(Query(mode, p.check, opts.depth, opts.timeout, reset, p.name))
+        queries.append(Query(mode, p.check, opts.depth, opts.timeout, reset, p.name,
+                             init=prep.init))
         pending.append(p)
 
     t0 = time.monotonic()
@@ -272,21 +498,26 @@ def run_prove(rtl: Sequence[str | Path], *, top: str | None = None,
 
     def done(res: CheckResult) -> None:
         p = by_name[res.query.name]
-        r = PropertyResult(p, res.status, verdict_text(res.status, res, res.depth, res.detail),
+        r = PropertyResult(p, res.status, verdict_text(res.status, res, res.depth, res.detail,
+                                                       prep.frame),
                            seconds=res.seconds, step=res.step, depth=res.depth, k=res.k,
-                           detail=res.detail)
+                           detail=res.detail, frame=prep.frame)
         results[p.name] = r
-        _save_trace(run, design, r, res, [prep.monitor_instance] if prep.monitor_instance
-                    else [])
+        try:
+            _save_trace(run, design, r, res, [prep.monitor_instance] if prep.monitor_instance
+                        else [])
+        except Exception as exc:  # noqa: BLE001 - a trace that cannot be written loses no verdict
+            r.replay = ReplayOutcome("not_built", f"trace not written: {exc}")
         note("result", r)
 
     jobs = opts.jobs or os.cpu_count() or 1
     run_queries(model, queries, jobs=jobs, on_done=done)
-    _strengthen(model, results, opts, jobs, note)
+    _strengthen(model, results, opts, jobs, note, prep.frame)
     run.seconds["solve"] = time.monotonic() - t0
     run.results = sorted(results.values(), key=lambda r: (r.prop.origin != "props",
                                                            r.prop.origin != "rtl",
-                                                           r.prop.file, r.prop.line))
+                                                           r.prop.file, r.prop.line,
+                                                           r.prop.name))
 
     if opts.replay:
         t0 = time.monotonic()
@@ -297,54 +528,59 @@ def run_prove(rtl: Sequence[str | Path], *, top: str | None = None,
     return run
 
 
-JOINT_MAX_K = 6
-
-
 def _strengthen(model: SmtModel, results: dict[str, PropertyResult], opts: ProveOptions,
-                jobs: int, note: Progress) -> None:
-    """Second round with what the first proved: asserts that hold to the depth but are not
-    inductive alone get a joint k-induction (with the proven asserts assumed), and covers not
-    reached get their unreachability induction again with the proven asserts assumed."""
+                jobs: int, note: Progress, frame: str = "") -> None:
+    """Further rounds with what is proven so far, until one adds nothing.
+
+    Every assert that holds to the depth but is not inductive alone, and every cover not
+    reached (its negation), joins a joint k-induction (k = 1 .. depth, Houdini: members that
+    fail are dropped until the rest is inductive together) with everything proven so far
+    assumed at every step. A subset proven at some k becomes lemmas, and the rest is retried
+    (from k = 1 again: the new lemmas can make a smaller k work), up to the depth. Sound: every
+    member holds to the depth by BMC, and k never exceeds it."""
     if opts.mode not in ("prove", "all"):
-        return
-    asserts = [r for r in results.values() if r.prop.kind == "assert" and r.prop.check]
-    proven = tuple(r.prop.check for r in asserts if r.status == "proven" and r.prop.check)
-    holds = [r for r in asserts if r.status == "holds"]
-    covers = [r for r in results.values() if r.status == "not_reached" and r.prop.check]
-    queries: list[Query] = []
-    if holds and (len(holds) > 1 or proven):
-        group = tuple(r.prop.check for r in holds if r.prop.check)
-        queries.append(Query("joint", group[0], min(opts.depth, JOINT_MAX_K), opts.timeout,
-                             name="", group=group, lemmas=proven))
-    if proven:
-        queries += [Query("unreach", r.prop.check, opts.depth, opts.timeout,  # type: ignore[arg-type]
-                          name=r.prop.name, lemmas=proven) for r in covers]
-    if not queries:
         return
     by_check = {(r.prop.check.kind, r.prop.check.index): r for r in results.values()
                 if r.prop.check is not None}
     names = {c: r.prop.name for c, r in by_check.items()}
-    for res in run_queries(model, queries, jobs=jobs):
-        if res.query.mode == "joint":
-            members = [(c.kind, c.index) for c in res.proven_group]
-            for key in members:
-                r = by_check[key]
-                others = [names[m] for m in members if m != key]
+    tried: set[tuple[frozenset, frozenset]] = set()
+    while True:
+        lemmas = tuple(r.prop.check for r in by_check.values() if r.prop.check is not None
+                       and r.status in ("proven", "unreachable"))
+        open_ = [r for r in by_check.values() if r.prop.check is not None and
+                 ((r.prop.kind == "assert" and r.status == "holds") or
+                  (r.prop.kind == "cover" and r.status == "not_reached"))]
+        if not open_ or (len(open_) == 1 and not lemmas):
+            return
+        group = tuple(r.prop.check for r in open_ if r.prop.check is not None)
+        key = (frozenset((c.kind, c.index) for c in group),
+               frozenset((c.kind, c.index) for c in lemmas))
+        if key in tried:
+            return
+        tried.add(key)
+        [res] = run_queries(model, [Query("joint", group[0], opts.depth, opts.timeout,
+                                          name="", group=group, lemmas=lemmas)], jobs=1)
+        if res.status != "proven" or not res.proven_group:
+            for r in open_:
+                if r.prop.kind == "assert" and r.detail and "together" not in r.detail:
+                    r.detail += ("; nor together with the other open properties for "
+                                 f"k <= {opts.depth}" + (f" ({res.detail})" if res.detail
+                                                        else ""))
+            return
+        members = [(c.kind, c.index) for c in res.proven_group]
+        for key2 in members:
+            r = by_check[key2]
+            others = [names[m] for m in members if m != key2]
+            used = others + [names[(c.kind, c.index)] for c in lemmas]
+            fr = f" {frame}" if frame else ""
+            if r.prop.kind == "cover":
+                r.status, r.k = "unreachable", res.k
+                r.verdict = f"unreachable{fr} (k-induction, k={res.k}, with other properties)"
+            else:
                 r.status, r.k = "proven", res.k
-                r.verdict = f"proven (k-induction, k={res.k}, with other properties)"
-                used = others + [names[(c.kind, c.index)] for c in res.query.lemmas]
-                r.detail = "inductive together with: " + ", ".join(used) if used else ""
-                r.seconds += res.seconds / max(1, len(members))
-                note("result", r)
-            for r in holds:
-                if r.status == "holds" and r.detail:
-                    r.detail += f"; nor together with the other asserts for k <= {res.depth}"
-        elif res.status == "unreachable":
-            r = results[res.query.name]
-            r.status, r.k = "unreachable", res.k
-            r.verdict = "unreachable"
-            r.detail = "by induction, assuming the proven asserts"
-            r.seconds += res.seconds
+                r.verdict = f"proven{fr} (k-induction, k={res.k}, with other properties)"
+            r.detail = "inductive together with: " + ", ".join(used) if used else ""
+            r.seconds += res.seconds / max(1, len(members))
             note("result", r)
 
 
@@ -391,9 +627,6 @@ def _replay(run: ProveRun, prep: Prepared, note: Progress) -> None:
     if not todo:
         return
     design = prep.design
-    sources, timing = sim_sources(design, prep.rtl_paths, prep.props_paths,
-                                  prep.spec.properties if prep.spec else [], prep.spec_path,
-                                  prep.work)
 
     def item(r: PropertyResult) -> ReplayItem:
         return ReplayItem(r.prop.name, r.prop.kind, r.prop.label, r.prop.file, r.prop.line,
@@ -401,11 +634,23 @@ def _replay(run: ProveRun, prep: Prepared, note: Progress) -> None:
 
     items = [item(r) for r in todo]
     note("replay-start", len(items))
-    outcomes = run_replays(design, items, sources=sources, timing=timing,
-                           traces_dir=run.formal_dir / "traces", build_root=prep.build_root,
-                           runs_dir=prep.build_root / "formal" / f"{design.top}-replays",
-                           includes=prep.include_paths, parallel=run.options.jobs,
-                           refuted=[item(r) for r in run.results if r.status == "refuted"])
+    try:
+        sources, timing = sim_sources(design, prep.rtl_paths, prep.props_paths,
+                                      prep.spec.properties if prep.spec else [],
+                                      prep.spec_path, prep.work)
+        outcomes = run_replays(design, items, sources=sources, timing=timing,
+                               traces_dir=run.formal_dir / "traces",
+                               build_root=prep.build_root,
+                               runs_dir=prep.build_root / "formal" / f"{design.top}-replays",
+                               includes=prep.include_paths, parallel=run.options.jobs,
+                               refuted=[item(r) for r in run.results
+                                        if r.status == "refuted"])
+    except Exception as exc:  # noqa: BLE001 - the verdicts stand without their replays
+        reason = exc.render() if isinstance(exc, DvError) else f"{type(exc).__name__}: {exc}"
+        reason = " ".join(reason.split())[:400]
+        run.notes.append(f"replays not built: {reason}")
+        outcomes = {it.name: ReplayOutcome("not_built", f"replay not built: {reason}")
+                    for it in items}
     for r in todo:
         r.replay = outcomes.get(r.prop.name)
         if r.replay is not None:
@@ -436,8 +681,9 @@ def _monitor_error(exc: InputError, collected: Collected) -> InputError:
 def result_record(r: PropertyResult) -> dict:
     return {
         "name": r.prop.name, "kind": r.prop.kind, "origin": r.prop.origin,
+        "instance": r.prop.instance or r.prop.name, "statement": r.prop.statement,
         "location": r.prop.location, "text": r.prop.text, "status": r.status,
-        "verdict": r.verdict, "seconds": round(r.seconds, 4), "step": r.step,
+        "verdict": r.verdict, "frame": r.frame, "seconds": round(r.seconds, 4), "step": r.step,
         "depth": r.depth, "k": r.k, "detail": r.detail, "vcd": r.vcd,
         "replay_module": r.replay_module,
         "replay": None if r.replay is None else {
@@ -457,8 +703,11 @@ def write_reports(run: ProveRun) -> None:
         "dv": __version__, "top": run.design.top, "files": run.design.files,
         "parameters": run.design.overrides,
         "options": {"depth": run.options.depth, "mode": run.options.mode,
-                    "timeout": run.options.timeout, "reset_init": run.options.reset_init,
+                    "timeout": run.options.timeout, "init": run.options.init,
+                    "allow_inconclusive": run.options.allow_inconclusive,
                     "replay": run.options.replay},
+        "frame": {"init": run.init, "text": run.frame, "how": run.init_reason},
+        "outcome": run.outcome,
         "engine": {"solver": _engine.SOLVER,
                    "queries": "a fresh solver per BMC/cover query; k-induction incremental "
                               "when the model has no memories",
@@ -469,6 +718,13 @@ def write_reports(run: ProveRun) -> None:
                                              "cached": model.cached},
         "seconds": {k: round(v, 3) for k, v in run.seconds.items()},
         "summary": counts,
+        "checks": {"elaborated": len(model.elaborated) if model is not None else None,
+                   "in_model": len(model.checks) if model is not None else None,
+                   "statements": len(run.statements), "instances": len(run.results)},
+        "statements": [{"name": st.name, "kind": st.kind, "location": st.location,
+                        "status": st.status, "verdict": st.verdict, "counts": st.counts,
+                        "instances": [r.prop.name for r in st.members]}
+                       for st in run.statements],
         "disagreements": [r.prop.name for r in run.disagreements],
         "notes": run.notes,
         "properties": [result_record(r) for r in run.results],
@@ -486,8 +742,10 @@ def junit_xml(run: ProveRun) -> str:
     for r in run.results:
         case = ET.SubElement(suite, "testcase", classname=f"dv.formal.{top}", name=r.prop.name,
                              time=f"{r.seconds:.3f}", file=r.prop.file, line=str(r.prop.line))
-        ET.SubElement(ET.SubElement(case, "properties"), "property", name="verdict",
-                      value=r.verdict)
+        props_el = ET.SubElement(case, "properties")
+        ET.SubElement(props_el, "property", name="verdict", value=r.verdict)
+        ET.SubElement(props_el, "property", name="frame", value=r.frame or run.frame)
+        ET.SubElement(props_el, "property", name="statement", value=r.prop.statement)
         if r.disagreement and r.replay is not None:
             errors += 1
             ET.SubElement(case, "error", message=f"engine disagreement: {r.verdict}, but "
@@ -497,7 +755,8 @@ def junit_xml(run: ProveRun) -> str:
             msg = f"{r.verdict} ({r.prop.location})"
             el = ET.SubElement(case, "failure", message=msg)
             el.text = f"{r.prop.text}\ncounterexample: {r.vcd}\nreplay: {r.replay_module}"
-        elif r.status in ("unknown", "unsupported", "skipped", "not_reached", "unreachable"):
+        elif r.status in ("unknown", "unsupported", "skipped", "not_reached", "unreachable",
+                          "holds"):
             skipped += 1
             ET.SubElement(case, "skipped", message=f"{r.verdict}"
                           + (f": {r.detail}" if r.detail else ""))

@@ -1,0 +1,149 @@
+"""Verdicts one can sign off (issue 9): one verdict per elaborated check, the frame stated,
+exit codes that mean something, verdicts kept when a replay cannot be built, joint induction.
+
+Real Yosys and Z3 on small designs of known truth (tests/data/designs/)."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from dv.errors import DvError, ToolError
+from dv.formal.cli import prove_command
+
+ROOT = Path(__file__).resolve().parent.parent
+D = ROOT / "tests" / "data" / "designs"
+
+
+def dv_prove(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = 0
+    try:
+        prove_command.main(args, prog_name="dv prove", standalone_mode=False)
+    except DvError as exc:
+        print(f"error: {exc.render()}")
+        code = exc.exit_code
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def record(out: Path, top: str) -> dict:
+    return json.loads((out / "coverage" / top / "formal" / "formal.json").read_text())
+
+
+def test_one_failing_generate_lane_is_refuted(tmp_path, capsys):
+    code, text = dv_prove(["--rtl", str(D / "lanes.sv"), "--out", str(tmp_path), "--depth", "16",
+                           "--no-replay"], capsys)
+    assert code == 1, text  # one instance of four is refuted: the run fails
+    rec = record(tmp_path, "lanes")
+    by = {p["name"]: p for p in rec["properties"]}
+    assert by["g_lane[2].a_lane_bound"]["status"] == "refuted"
+    for i in (0, 1, 3):
+        assert by[f"g_lane[{i}].a_lane_bound"]["status"] == "proven"
+        assert by[f"g_lane[{i}].c_lane_top"]["status"] == "unreachable"
+    assert by["g_lane[2].c_lane_top"]["status"] == "covered"
+    sts = {s["name"]: s for s in rec["statements"]}
+    assert sts["a_lane_bound"]["status"] == "refuted"
+    assert sts["a_lane_bound"]["counts"] == {"refuted": 1, "proven": 3}
+    assert sts["c_lane_top"]["status"] == "covered"  # reachable in one lane: never unreachable
+    assert rec["checks"]["instances"] == 8 and rec["checks"]["elaborated"] == 8
+    assert "4 instances: 1 refuted, 3 proven" in sts["a_lane_bound"]["verdict"]
+    assert "g_lane[2].a_lane_bound" in text
+    suite = ET.parse(tmp_path / "coverage/lanes/formal/formal-junit.xml").getroot()[0]
+    assert suite.get("tests") == "8" and suite.get("failures") == "1"
+
+
+def test_frame_initial_refutes_what_reset_proves(tmp_path, capsys):
+    src = str(D / "sat_count.sv")
+    code, text = dv_prove(["--rtl", src, "--out", str(tmp_path / "r"), "--no-replay",
+                           "--init", "reset"], capsys)
+    assert code == 0, text
+    rec = record(tmp_path / "r", "sat_count")
+    [p] = rec["properties"]
+    # a clocked immediate check is registered: one more step than the condition itself needs
+    assert p["verdict"] == "proven from reset (k-induction, k=2)" and p["frame"] == "from reset"
+    assert rec["frame"]["init"] == "reset" and "from reset" in text
+    # auto picks the reset frame when a reset is inferred
+    code, text = dv_prove(["--rtl", src, "--out", str(tmp_path / "a"), "--no-replay"], capsys)
+    assert code == 0 and record(tmp_path / "a", "sat_count")["frame"]["init"] == "reset"
+    # from the initial values (SymbiYosys' frame) the counter can start at 15
+    code, text = dv_prove(["--rtl", src, "--out", str(tmp_path / "i"), "--no-replay",
+                           "--init", "initial"], capsys)
+    assert code == 1, text
+    [p] = record(tmp_path / "i", "sat_count")["properties"]
+    assert p["status"] == "refuted" and p["step"] == 1
+    assert p["verdict"] == "refuted at step 1 from initial values"
+    suite = ET.parse(tmp_path / "i/coverage/sat_count/formal/formal-junit.xml").getroot()[0]
+    frames = [e.get("value") for e in suite.iter("property") if e.get("name") == "frame"]
+    assert frames == ["from initial values"]
+
+
+def test_checks_compiled_out_by_synthesis_are_named(tmp_path, capsys):
+    src = str(D / "guarded.sv")
+    code, text = dv_prove(["--rtl", src, "--out", str(tmp_path), "--no-replay"], capsys)
+    assert code == 2, text
+    assert "no property" in text and "SYNTHESIS" in text and "-U SYNTHESIS" in text
+    code, text = dv_prove(["--rtl", src, "--out", str(tmp_path), "--no-replay", "-U",
+                           "SYNTHESIS"], capsys)
+    assert code == 0, text
+    [p] = record(tmp_path, "guarded")["properties"]
+    assert (p["name"], p["status"]) == ("a_max", "proven")
+
+
+def test_props_file_without_properties_is_bad_input(tmp_path, capsys):
+    props = tmp_path / "empty_props.sv"
+    props.write_text("module empty_props(input logic clk, input logic [3:0] cnt);\n"
+                     "  logic unused;\nendmodule\nbind sat_count empty_props e_i (.*);\n")
+    code, text = dv_prove(["--rtl", str(D / "sat_count.sv"), "--props", str(props), "--out",
+                           str(tmp_path), "--no-replay"], capsys)
+    assert code == 2, text
+    assert "empty_props.sv gave no property" in text
+
+
+def test_all_inconclusive_is_its_own_outcome(tmp_path, capsys):
+    args = ["--rtl", str(D / "lanes.sv"), "--out", str(tmp_path), "--no-replay", "--depth",
+            "3", "--mode", "bmc"]
+    code, text = dv_prove(args, capsys)
+    assert code == 1, text  # lane 2 needs 12 steps: all hold to depth 3 and nothing more
+    rec = record(tmp_path, "lanes")
+    assert rec["outcome"] == "inconclusive"
+    assert {p["status"] for p in rec["properties"]} <= {"holds", "skipped"}
+    assert "inconclusive" in text
+    code, text = dv_prove(args + ["--allow-inconclusive"], capsys)
+    assert code == 0, text
+
+
+def test_joint_induction_retries_the_rest_at_a_larger_k(tmp_path, capsys):
+    code, text = dv_prove(["--rtl", str(D / "joint2.sv"), "--out", str(tmp_path), "--no-replay",
+                           "--depth", "8", "--mode", "prove"], capsys)
+    assert code == 0, text
+    by = {p["name"]: p for p in record(tmp_path, "joint2")["properties"]}
+    # (clocked immediate checks are registered: each k is one more than the conditions need)
+    # {d, e} is proven first; {a, b} only in the retry, with d and e as lemmas
+    assert {n: (p["status"], p["k"]) for n, p in by.items()} == {
+        "p_a": ("proven", 3), "p_b": ("proven", 3), "p_d": ("proven", 2), "p_e": ("proven", 2)}
+    assert "with other properties" in by["p_a"]["verdict"]
+
+
+def test_replay_that_cannot_be_built_keeps_every_verdict(tmp_path, capsys, monkeypatch):
+    import dv.formal.prove as prove_mod
+
+    def broken(*args, **kwargs):
+        raise ToolError("Verilator failed to build the replay model (test)")
+
+    monkeypatch.setattr(prove_mod, "run_replays", broken)
+    code, text = dv_prove(["--rtl", str(D / "lanes.sv"), "--out", str(tmp_path), "--depth",
+                           "16"], capsys)
+    assert code == 1, text  # the refutation stands
+    rec = record(tmp_path, "lanes")
+    by = {p["name"]: p for p in rec["properties"]}
+    assert len(by) == 8
+    bad = by["g_lane[2].a_lane_bound"]
+    assert bad["status"] == "refuted"
+    assert bad["replay"]["status"] == "not_built"
+    assert bad["replay"]["message"].startswith("replay not built: ")
+    assert "Verilator failed" in bad["replay"]["message"]
+    assert by["g_lane[2].c_lane_top"]["replay"]["status"] == "not_built"
+    assert "replay not built" in text
