@@ -14,11 +14,10 @@ import json
 from pathlib import Path
 
 import pytest
+from test_llm_validate import fifo_view
 
 from dv.gen import validate as V
 from dv.gen.validate import AnswerProblems, DesignView, parse_answer, validate_answer
-
-from test_llm_validate import fifo_view
 
 HOSTILE = Path(__file__).resolve().parent / "data" / "llm" / "hostile"
 CASES = sorted(HOSTILE.glob("*.json"))

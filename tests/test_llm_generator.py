@@ -521,3 +521,113 @@ def test_cli_options_map_to_generator_options(tmp_path):
     assert seen["max_prompt_tokens"] == 16000 and seen["run_dir"] == tmp_path
     g = get_generator("openai/x", **seen)
     assert g.client.fallbacks == ["openai/b"]
+
+
+# -- provider credentials and retries ----------------------------------------------------------
+
+MSG = [{"role": "user", "content": "hi"}]
+
+
+def _client(srv: ScriptedServer, tmp_path: Path, **kw):
+    from dv.gen.llm_client import LlmClient
+
+    opts = {"timeout": 10.0, "num_retries": 0, "cache_dir": tmp_path / "cache",
+            "transcript_dir": tmp_path / "llm"}
+    opts.update(kw)
+    return LlmClient("openai/stub", api_base=srv.api_base, **opts)
+
+
+def test_api_base_gets_no_key_from_the_environment(tmp_path, monkeypatch):
+    secret = "sk-envkey-NOTFORTHISSERVER0123456789"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    with ScriptedServer([Reply("ok")]) as srv:
+        call = _client(srv, tmp_path).complete(MSG, round_index=0, turn=0)
+    assert call.ok
+    [headers] = srv.headers
+    assert secret not in json.dumps(headers)
+    assert headers.get("authorization") == "Bearer no-key-needed"
+
+
+def test_api_base_gets_the_key_the_user_names(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-envkey-NOTFORTHISSERVER0123456789")
+    monkeypatch.setenv("MY_LOCAL_SERVER_KEY", "local-server-key-42")
+    with ScriptedServer([Reply("ok")]) as srv:
+        call = _client(srv, tmp_path, api_key_env="MY_LOCAL_SERVER_KEY").complete(
+            MSG, round_index=0, turn=0)
+    assert call.ok
+    assert srv.headers[0].get("authorization") == "Bearer local-server-key-42"
+    # and the transcript written to disk holds neither key
+    for f in (tmp_path / "llm").rglob("*.json"):
+        text = f.read_text()
+        assert "local-server-key-42" not in text and "NOTFORTHISSERVER" not in text
+
+
+def test_named_key_variable_must_be_set(tmp_path, monkeypatch):
+    from dv.gen.llm_client import LlmClient
+
+    monkeypatch.delenv("NO_SUCH_KEY_VAR", raising=False)
+    with pytest.raises(InputError, match="--api-key-env NO_SUCH_KEY_VAR"):
+        LlmClient("openai/stub", api_base="http://127.0.0.1:9/v1",
+                  api_key_env="NO_SUCH_KEY_VAR").check_model()
+
+
+@pytest.mark.parametrize("model, base, owns", [
+    ("openai/gpt-4o", "https://api.openai.com/v1", True),
+    ("anthropic/claude-x", "https://api.anthropic.com", True),
+    ("openai/gpt-4o", "http://api.openai.com/v1", False),  # not https
+    ("openai/gpt-4o", "https://api.openai.com.evil.example/v1", False),
+    ("openai/gpt-4o", "https://user:pw@api.openai.com/v1", False),
+    ("openai/gpt-4o", "https://api.anthropic.com", False),  # another provider's host
+    ("openai/stub", "http://127.0.0.1:8000/v1", False),
+])
+def test_provider_owns_only_its_own_https_host(model, base, owns):
+    from dv.gen.llm_client import LlmClient, provider_owns_base
+
+    assert provider_owns_base(model, base) is owns
+    creds = LlmClient(model, api_base=base).credentials()
+    assert ("api_key" not in creds) is owns  # its own host: litellm reads the env key
+
+
+@pytest.mark.parametrize("retries", [0, 1, 2, 3])
+@pytest.mark.parametrize("status", [429, 500])
+def test_llm_retries_means_retries_in_total(retries, status, tmp_path):
+    """--llm-retries N: at most N+1 requests (litellm's num_retries=2 alone made 5)."""
+    with ScriptedServer(lambda body, i: Reply(status=status,
+                                              headers={"retry-after-ms": "1"})) as srv:
+        call = _client(srv, tmp_path, num_retries=retries).complete(MSG, round_index=0, turn=0)
+    assert not call.ok
+    assert len(srv.requests) == retries + 1
+    assert call.attempts == retries + 1
+
+
+def test_retry_stops_at_the_first_success(tmp_path):
+    script = [Reply(status=500), Reply(status=429, headers={"retry-after-ms": "1"}),
+              Reply("ok"), Reply("never asked")]
+    with ScriptedServer(script) as srv:
+        call = _client(srv, tmp_path, num_retries=5).complete(MSG, round_index=0, turn=0)
+    assert call.ok and call.content == "ok" and len(srv.requests) == 3
+
+
+def test_a_request_error_is_not_retried(tmp_path):
+    with ScriptedServer(lambda body, i: Reply(status=400)) as srv:
+        call = _client(srv, tmp_path, num_retries=3).complete(MSG, round_index=0, turn=0)
+    assert call.error["kind"] == "bad_request" and len(srv.requests) == 1
+
+
+def test_cli_api_key_env_option(tmp_path):
+    import click
+    from click.testing import CliRunner
+
+    from dv.gen.llm import generator_options, llm_cli_options
+
+    seen: dict = {}
+
+    @click.command()
+    @llm_cli_options()
+    def cmd(**kw):
+        seen.update(generator_options(out=tmp_path, **kw))
+
+    res = CliRunner().invoke(cmd, ["--api-base", "http://127.0.0.1:8/v1",
+                                   "--api-key-env", "LOCAL_KEY", "--llm-retries", "3"])
+    assert res.exit_code == 0, res.output
+    assert seen["api_key_env"] == "LOCAL_KEY" and seen["num_retries"] == 3

@@ -49,6 +49,7 @@ class ScriptedServer:
         self.lifetime = lifetime
         self.model = model
         self.requests: list[dict[str, Any]] = []  # bodies of the requests seen, in order
+        self.headers: list[dict[str, str]] = []  # their HTTP headers (which key was sent)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -123,6 +124,8 @@ def _make_handler(owner: ScriptedServer) -> type[BaseHTTPRequestHandler]:
                 body = json.loads(raw or b"{}")
             except ValueError:
                 body = {"unparsable": raw.decode("utf-8", "replace")}
+            with owner._lock:
+                owner.headers.append({k.lower(): v for k, v in self.headers.items()})
             reply = owner.next_reply(body)
             if reply.delay:
                 time.sleep(reply.delay)
