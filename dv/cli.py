@@ -217,7 +217,7 @@ def _progress(kind: str, data: object) -> None:
     elif kind == "formal-start":
         console.print(f"  Z3: searching {data} hole(s) simulation left …")
     elif kind == "kept":
-        console.print(f"  [yellow]kept:[/yellow] {data}")
+        console.print(f"  [yellow]kept:[/yellow] {data}", soft_wrap=True)
     elif kind == "formal-done":
         counts: dict[str, int] = {}
         for v in data:

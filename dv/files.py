@@ -11,8 +11,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import tempfile
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dv.errors import InputError
@@ -21,15 +24,63 @@ from dv.redact import redact_text
 _HASH_RE = re.compile(r"dv-hash: ([0-9a-f]{16})")
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask() -> int:
+    with _UMASK_LOCK:  # os.umask can only be read by setting it
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def _new_file_mode(path: Path) -> int:
+    """The mode a plain ``open(path, "w")`` would give: the old file's, else 0666 less umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def check_writable_dir(path: Path, *, option: str = "--out") -> None:
+    """Raise :class:`InputError` unless ``path`` is, or can be created as, a writable directory.
+
+    Nothing is left behind: the check creates (and removes) a scratch directory in the nearest
+    existing ancestor, which catches read-only and pseudo file systems (``/proc``) that
+    ``os.access`` reports as writable.
+    """
+    path = Path(path)
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    hint = f"Choose a writable directory with {option}."
+    if not probe.is_dir():
+        raise InputError(f"cannot write results under {path}: {probe} is not a directory.",
+                         hint=hint)
+    try:
+        scratch = tempfile.mkdtemp(dir=probe, prefix=".dv-probe-")
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise InputError(f"cannot write results under {path}: cannot create a directory in "
+                         f"{probe} ({why}).", hint=hint) from exc
+    os.rmdir(scratch)
+
+
 def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write ``path`` so that readers see the old or the new content, never a torn file."""
+    """Write ``path`` so that readers see the old or the new content, never a torn file.
+
+    The file gets the mode a plain write would give (the umask applies; a replaced file keeps
+    its mode), not the 0600 of the temporary file it is written through.
+    """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # every text file dv writes passes the one redaction function (keys never land on disk)
         data = redact_text(text).encode() if isinstance(text, str) else text
+        mode = _new_file_mode(path)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
+            os.fchmod(fd, mode)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, path)
@@ -82,3 +133,118 @@ def write_generated(path: Path, header_line: str, body: str) -> Path | None:
         os.replace(path, kept)
     write_atomic(path, header_line.format(hash=body_hash(body)) + "\n" + body)
     return kept
+
+
+def _edited_name(path: Path, stamp: str) -> Path:
+    kept = path.with_name(f"{path.name}.edited-{stamp}")
+    n = 1
+    while kept.exists():
+        kept = path.with_name(f"{path.name}.edited-{stamp}-{n}")
+        n += 1
+    return kept
+
+
+@dataclass
+class StagedDir:
+    """A directory rebuilt beside its final place and swapped in whole.
+
+    :func:`stage_dir` creates ``staging`` next to ``final`` and carries over what must
+    survive: files dv did not generate (copied as they are) and generated files the user
+    edited (copied as ``<name>.edited-<timestamp>``, listed in ``kept``). Generated files the
+    user did not touch are left behind: the new run writes its own. :meth:`swap_in` moves
+    the old directory aside (``backup``) and the staging one into place; :meth:`commit`
+    drops the backup, :meth:`restore` puts the old directory back.
+    """
+
+    final: Path
+    staging: Path
+    backup: Path
+    kept: list[tuple[Path, Path]] = field(default_factory=list)  # (final file, kept as)
+    swapped: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def had_previous(self) -> bool:
+        return self.swapped and self.backup.is_dir()
+
+    def swap_in(self) -> None:
+        """Replace ``final`` by the (complete) staging directory; the old one becomes ``backup``."""
+        try:
+            if self.final.exists():
+                os.rename(self.final, self.backup)
+            os.rename(self.staging, self.final)
+        except OSError as exc:
+            if not self.final.exists() and self.backup.is_dir():
+                os.rename(self.backup, self.final)
+            raise InputError(f"cannot replace {self.final}: {exc.strerror}.",
+                             hint="Choose a writable directory with --out.") from exc
+        self.swapped = True
+
+    def commit(self) -> None:
+        """The new directory is complete: forget the old one."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+        if self.swapped:
+            shutil.rmtree(self.backup, ignore_errors=True)
+
+    def restore(self, keep_new_as: Path | None = None) -> Path | None:
+        """Put the previous directory back (when there was one); return where the new one went.
+
+        Without a previous directory the new one stays in place (it is all there is).
+        """
+        shutil.rmtree(self.staging, ignore_errors=True)
+        if not self.had_previous:
+            return None
+        moved = None
+        if keep_new_as is not None:
+            shutil.rmtree(keep_new_as, ignore_errors=True)
+            keep_new_as.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(self.final), str(keep_new_as))
+            moved = keep_new_as
+        else:
+            shutil.rmtree(self.final, ignore_errors=True)
+        os.rename(self.backup, self.final)
+        return moved
+
+
+def stage_dir(final: Path, regenerated: set[str] | frozenset[str] = frozenset()) -> StagedDir:
+    """Start a new version of directory ``final`` in a staging directory beside it.
+
+    ``regenerated`` names the files the new run writes: a file of that name without a dv
+    header is the user's and is kept as ``<name>.edited-<timestamp>`` rather than replaced.
+    A backup left by a run that was killed (not interrupted) is the last complete version:
+    it is put back first.
+    """
+    final = Path(final)
+    staging = final.with_name(f".{final.name}.staging")
+    backup = final.with_name(f".{final.name}.previous")
+    staged = StagedDir(final, staging, backup)
+    if backup.is_dir():
+        shutil.rmtree(final, ignore_errors=True)
+        os.rename(backup, final)
+        staged.notes.append(f"restored {final} from {backup}, left by a run that was killed")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    if not final.is_dir():
+        return staged
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for entry in sorted(final.iterdir()):
+        target = staging / entry.name
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                shutil.copytree(entry, target, symlinks=True)
+            continue
+        if ".edited-" in entry.name or entry.is_symlink():
+            shutil.copy2(entry, target, follow_symlinks=False)
+            continue
+        try:
+            recorded, body = split_generated(entry.read_text(errors="replace"))
+        except OSError:
+            recorded, body = None, ""
+        if recorded is None and entry.name not in regenerated:
+            shutil.copy2(entry, target)  # the user's own file
+        elif recorded is None or recorded != body_hash(body):
+            kept = _edited_name(entry, stamp)
+            shutil.copy2(entry, staging / kept.name)
+            staged.kept.append((entry, kept))
+        # else: an unedited generated file; the new run writes its own
+    return staged

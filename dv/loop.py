@@ -5,13 +5,18 @@ Round 0 runs the generator's baseline; each later round gives the generator the 
 coverage goal, at the round or time budget, or when a round adds no coverage. After every
 round the full record is written (``coverage/<top>/closure.json``), so an interrupted run keeps
 what it had.
+
+Nothing is written before the inputs are checked (spec properties against the design, waivers
+against its files). The new testbench is written whole beside ``testbenches/<top>`` and swapped
+in; if the run does not complete (Ctrl-C, a tool failure) the previous testbench comes back and
+a previous complete record stays ``closure.json``, this run's going to
+``closure.interrupted.json`` (and ``summary.interrupted.md``, ...).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,8 +28,7 @@ from dv.cov.holes import Hole, find_holes
 from dv.cov.model import Coverage, CoverPoint
 from dv.design.model import Design
 from dv.design.spec import Spec, Waiver
-from dv.errors import InputError
-from dv.files import user_edited, write_atomic, write_generated
+from dv.files import StagedDir, check_writable_dir, stage_dir, write_atomic, write_generated
 from dv.gen import harness
 from dv.gen.base import Bundle, Generator, RoundContext, TestPlan
 from dv.manifest import MANIFEST, Manifest, ManifestTest, relpath, render
@@ -88,6 +92,9 @@ class ClosureRun:
     status: str = "running"  # running | done | interrupted | error
     formal: list = field(default_factory=list)  # dv.formal_holes.HoleVerdict, one per hole
     sandbox: dict = field(default_factory=dict)  # dv.sim.sandbox.sandbox_policy: enabled, reason
+    # a complete record from an earlier run is kept until this one completes: meanwhile this
+    # run's record files are named closure.interrupted.json, summary.interrupted.md, ...
+    keep_previous_record: bool = False
 
     @property
     def waivers(self) -> list[Waiver]:
@@ -119,14 +126,27 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
     _check_writable(run.cov_dir)
     run.sandbox = sandbox_policy(generator.name != "builtin", options.sandbox)
     note("sandbox", run.sandbox)
+    run.keep_previous_record = _complete_record(run.cov_dir / "closure.json")
     start = time.monotonic()
     all_tests: list[TestPlan] = []
     manifest_tests: list[ManifestTest] = []
+    staged: StagedDir | None = None
+    props_file: Path | None = None
     try:
         t0 = time.monotonic()
         bundle = generator.baseline(design, spec, options.seed)
         run.seconds["generation"] += time.monotonic() - t0
-        props_file = _write_baseline(run, bundle)
+        _check_inputs(design, spec, options.root)  # before anything is written
+        # the new testbench is written whole beside the old one, then swapped in; the old
+        # one comes back if this run does not complete
+        staged = stage_dir(run.tb_dir, _generated_names(design.top, options.rounds))
+        for msg in staged.notes:
+            note("kept", msg)
+        for orig, kept in staged.kept:
+            note("kept", f"{orig} was edited by hand: kept as {kept}")
+        staged_props = _write_baseline(run, bundle, staged.staging)
+        staged.swap_in()
+        props_file = run.tb_dir / staged_props.name if staged_props else None
         sources = list(design.files) + ([str(props_file)] if props_file else [])
         cfg = BuildConfig(
             top=design.top, sources=sources, parameters=dict(design.overrides),
@@ -181,9 +201,80 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
         raise
     finally:
         run.seconds["total"] = time.monotonic() - start
-        if run.rounds:
-            _write_results(run, manifest_tests, props_file)
+        try:
+            if run.rounds:
+                _write_results(run, manifest_tests, props_file)
+        finally:
+            if staged is not None:
+                _settle(run, staged, note)
     return run
+
+
+def _complete_record(path: Path) -> bool:
+    try:
+        return json.loads(path.read_text()).get("status") == "done"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _generated_names(top: str, rounds: int) -> set[str]:
+    return {f"{harness.env_module_name(top)}.py", f"test_{top}.py", f"{top}_props.sv", MANIFEST,
+            *(f"{harness.round_module_name(top, r)}.py" for r in range(rounds))}
+
+
+def _check_inputs(design: Design, spec: Spec | None, root: Path) -> None:
+    """Reject, naming the spec's file and line, what would otherwise fail after writing.
+
+    The spec's properties must name the design's own signals (the check ``dv prove`` makes;
+    a construct only Z3's lowering lacks is fine, Verilator simulates it) and its waivers
+    must name a line of one of the design's files.
+    """
+    if spec is None:
+        return
+    from dv.design.spec import check_waivers
+    from dv.formal.sva import UnsupportedSva, parse_property
+
+    check_waivers(spec, design, root)
+    for sp in spec.properties:
+        try:
+            parse_property(sp.text, source_file=spec.path, line=sp.line, design=design,
+                           kind=sp.kind, label=sp.label)
+        except UnsupportedSva:
+            continue
+
+
+def _record_name(name: str, interrupted: bool) -> str:
+    if not interrupted:
+        return name
+    stem, dot, ext = name.partition(".")
+    return f"{stem}.interrupted{dot}{ext}"
+
+
+RECORD_FILES = ("closure.json", "summary.md", "coverage.info", "coverage.dat")
+
+
+def _settle(run: ClosureRun, staged: StagedDir, note: Progress) -> None:
+    """Keep the new testbench if the run completed, else put back the previous complete one."""
+    if run.status == "done":
+        staged.commit()
+        for name in RECORD_FILES:  # records of earlier unfinished runs are superseded
+            (run.cov_dir / _record_name(name, True)).unlink(missing_ok=True)
+        return
+    had_previous = staged.had_previous
+    moved = staged.restore(keep_new_as=run.options.out / "build" / "unfinished" / run.design.top)
+    what = "interrupted" if run.status == "interrupted" else "unfinished"
+    if had_previous:
+        note("kept", f"the previous testbench {run.tb_dir} is unchanged; this {what} run's "
+                     f"testbench is in {moved}")
+    if run.keep_previous_record:
+        if run.rounds:
+            note("kept", f"the previous record {run.cov_dir / 'closure.json'} is unchanged; "
+                         f"this {what} run's record is "
+                         f"{run.cov_dir / _record_name('closure.json', True)}")
+        else:
+            note("kept", f"the previous record {run.cov_dir / 'closure.json'} is unchanged")
+    elif run.rounds:
+        note("kept", f"this {what} run's record is {run.cov_dir / 'closure.json'}")
 
 
 def _build(run: ClosureRun, cfg: BuildConfig, note: Progress) -> None:
@@ -210,35 +301,28 @@ def _formal_on_holes(run: ClosureRun, note: Progress) -> None:
 
 
 def _check_writable(path: Path) -> None:
-    probe = path
-    while not probe.exists():
-        probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK):
-        raise InputError(f"cannot write results under {path}: {probe} is not a writable "
-                         "directory.", hint="Choose a writable directory with --out.")
+    check_writable_dir(path, option="--out")
 
 
-def _write_baseline(run: ClosureRun, bundle: Bundle) -> Path | None:
-    design, tb = run.design, run.tb_dir
+def _write_baseline(run: ClosureRun, bundle: Bundle, tb: Path) -> Path | None:
+    """Write the baseline testbench into ``tb`` (the staging directory)."""
+    design = run.design
     tb.mkdir(parents=True, exist_ok=True)
     gen = run.generator
-    _retire_stale_rounds(tb, design.top)
     write_generated(tb / f"{harness.env_module_name(design.top)}.py",
                     harness.header("#", "pyuvm environment", design, gen),
                     harness.env_module(design))
     write_generated(tb / f"test_{design.top}.py",
                     harness.header("#", "pytest rerun entry", design, gen),
                     harness.pytest_entry(design))
-    props_path = tb / f"{design.top}_props.sv"
     if bundle.properties:
-        return _write_props(run, bundle)
-    _retire(props_path)
+        return _write_props(run, bundle, tb)
     return None
 
 
-def _write_props(run: ClosureRun, bundle: Bundle) -> Path:
+def _write_props(run: ClosureRun, bundle: Bundle, tb: Path | None = None) -> Path:
     design = run.design
-    props_path = run.tb_dir / f"{design.top}_props.sv"
+    props_path = (tb or run.tb_dir) / f"{design.top}_props.sv"
     spec_path = relpath(run.spec.path, run.options.root) if run.spec else "spec"
     write_generated(props_path, harness.header("//", "spec properties", design, run.generator),
                     harness.props_module(design, bundle.properties, spec_path))
@@ -250,28 +334,16 @@ def _bound(texts: list[str], bundle: Bundle) -> list:
     return [p for p in bundle.properties if p.text in texts]
 
 
-def _retire(path: Path) -> None:
-    """Remove a generated file this run does not produce; keep it if the user edited it."""
-    if not path.exists():
-        return
-    if user_edited(path):
-        path.replace(path.with_name(path.name + f".edited-{time.strftime('%Y%m%d-%H%M%S')}"))
-    else:
-        path.unlink()
-
-
-def _retire_stale_rounds(tb: Path, top: str) -> None:
-    for old in tb.glob(f"tb_{top}_r*.py"):
-        _retire(old)
-
-
 def _run_round(run: ClosureRun, bundle: Bundle, all_tests: list[TestPlan],
                manifest_tests: list[ManifestTest], note: Progress) -> RoundRecord:
     design, opts = run.design, run.options
     module = harness.round_module_name(design.top, bundle.round)
-    write_generated(run.tb_dir / f"{module}.py",
-                    harness.header("#", f"round {bundle.round} tests", design, run.generator),
-                    harness.round_module(design, bundle))
+    kept = write_generated(run.tb_dir / f"{module}.py",
+                           harness.header("#", f"round {bundle.round} tests", design,
+                                          run.generator),
+                           harness.round_module(design, bundle))
+    if kept is not None:
+        note("kept", f"{run.tb_dir / (module + '.py')} was edited by hand: kept as {kept}")
     record = RoundRecord(index=bundle.round, generator=bundle.generator or run.generator,
                          notes=list(bundle.notes), weakened=list(bundle.weakened),
                          llm=dict(bundle.llm))
@@ -367,10 +439,12 @@ def _write_results(run: ClosureRun, manifest_tests: list[ManifestTest],
     design, opts = run.design, run.options
     run.cov_dir.mkdir(parents=True, exist_ok=True)
     record = closure_record(run)
-    write_atomic(run.cov_dir / "closure.json", json.dumps(record, indent=1) + "\n")
-    write_atomic(run.cov_dir / "summary.md", summary_markdown(record))
-    write_atomic(run.cov_dir / "coverage.info", to_lcov(run.coverage))
-    write_dat(run.coverage, run.cov_dir / "coverage.dat")
+    unfinished = run.keep_previous_record and run.status != "done"
+    cov = {name: run.cov_dir / _record_name(name, unfinished) for name in RECORD_FILES}
+    write_atomic(cov["closure.json"], json.dumps(record, indent=1) + "\n")
+    write_atomic(cov["summary.md"], summary_markdown(record))
+    write_atomic(cov["coverage.info"], to_lcov(run.coverage))
+    write_dat(run.coverage, cov["coverage.dat"])
     root = opts.root.resolve()
     tb = run.tb_dir.resolve()
     summ = run.coverage.summary(run.waivers)

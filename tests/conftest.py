@@ -16,6 +16,15 @@ def build_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("build")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_builds_in_the_working_tree(tmp_path_factory):
+    """``dv rerun`` without --build-root builds under DV_BUILD_ROOT: scratch, not ./build."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DV_BUILD_ROOT", str(tmp_path_factory.mktemp("dv-build-root")))
+    yield
+    mp.undo()
+
+
 KEY_VARS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_BASE")
 
 

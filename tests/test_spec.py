@@ -263,3 +263,57 @@ def test_sections_round_trip(items: list[tuple[int, str, list[str]]]) -> None:
 
 def test_waiver_kinds_are_documented() -> None:
     assert set(WAIVER_KINDS) == {"line", "branch", "expr", "toggle", "user", "fsm", "*"}
+
+
+# -- input that is not a spec, waivers that name nothing (issue 14, item 7) -------------------
+
+
+def test_json_file_as_spec_is_refused(tmp_path: Path) -> None:
+    p = tmp_path / "fifo.json"
+    p.write_text('{"title": "FIFO", "properties": []}\n')
+    with pytest.raises(InputError) as info:
+        parse_spec(p)
+    assert "JSON" in info.value.message and "Markdown" in info.value.message
+    assert info.value.file == str(p)
+
+
+def test_markdown_that_starts_like_json_is_a_spec(tmp_path: Path) -> None:
+    p = tmp_path / "fifo.md"
+    p.write_text("[FIFO](fifo.sv) keeps order.\n\n# Behaviour\nFirst in, first out.\n")
+    assert [s.heading for s in parse_spec(p).sections] == ["", "Behaviour"]
+
+
+def _design(tmp_path: Path):
+    from dv.design.model import Design
+
+    rtl = tmp_path / "rtl"
+    rtl.mkdir()
+    (rtl / "fifo.sv").write_text("module fifo;\n" + "\n" * 8 + "endmodule\n")  # 10 lines
+    return Design(top="fifo", files=["rtl/fifo.sv"])
+
+
+def _waiver_spec(line: str) -> Spec:
+    return parse_spec_text(f"# W\n\n```unreachable\n{line}\n```\n", "spec.md")
+
+
+@pytest.mark.parametrize("line", ["fifo.sv:10 line last line", "rtl/fifo.sv:1 * first line"])
+def test_waiver_on_an_existing_line_is_accepted(tmp_path: Path, line: str) -> None:
+    from dv.design.spec import check_waivers
+
+    check_waivers(_waiver_spec(line), _design(tmp_path), tmp_path)
+
+
+@pytest.mark.parametrize(("line", "words"), [
+    ("fifo.sv:11 line past the end", ["fifo.sv:11", "10 lines"]),
+    ("ffo.sv:3 line a typo in the name", ["ffo.sv", "not a file of the design", "fifo.sv"]),
+    ("myfifo.sv:3 line another file", ["myfifo.sv", "not a file of the design"]),
+])
+def test_waiver_naming_nothing_is_refused_at_its_spec_line(tmp_path: Path, line: str,
+                                                           words: list[str]) -> None:
+    from dv.design.spec import check_waivers
+
+    with pytest.raises(InputError) as info:
+        check_waivers(_waiver_spec(line), _design(tmp_path), tmp_path)
+    assert (info.value.file, info.value.line) == ("spec.md", 4)
+    for w in words:
+        assert w in info.value.message

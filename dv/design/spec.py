@@ -15,11 +15,16 @@ Format (see ``rtl_examples/fifo/fifo.md``):
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dv.errors import InputError
+
+if TYPE_CHECKING:
+    from dv.design.model import Design
 
 WAIVER_KINDS = ("line", "branch", "expr", "toggle", "user", "fsm", "*")
 
@@ -91,7 +96,53 @@ def parse_spec(path: str | Path) -> Spec:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"spec file {p} is not UTF-8 text ({exc.reason}).", file=p) from exc
+    if _is_json(text):
+        raise InputError(
+            f"spec file {p} is JSON; a spec is Markdown (or plain) text.", file=p,
+            hint="Pass the design's Markdown description with --spec: prose under '#' headings, "
+                 "properties in ```sva blocks, waivers in ```unreachable blocks (see "
+                 "rtl_examples/fifo/fifo.md).")
     return parse_spec_text(text, str(p))
+
+
+def _is_json(text: str) -> bool:
+    head = text.lstrip()
+    if not head.startswith(("{", "[")):
+        return False
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def check_waivers(spec: Spec, design: Design, root: Path | str = ".") -> None:
+    """Raise :class:`InputError` at the waiver's spec line if it names no line of the design.
+
+    A waiver's file must be one of the design's source files (as given, or its trailing path)
+    and its line must exist in that file. ``design.files`` are relative to ``root``.
+    """
+    for w in spec.waivers:
+        files = [f for f in design.files
+                 if f == w.file or f.endswith("/" + w.file) or Path(f).name == w.file]
+        if not files:
+            raise InputError(
+                f"this waiver names {w.file}, which is not a file of the design "
+                f"({', '.join(Path(f).name for f in design.files)}).", file=spec.path,
+                line=w.spec_line or None,
+                hint="Write '<file>:<line> <kind> <reason>' with one of the design's files.")
+        counts = []
+        for f in files:
+            try:
+                counts.append(len((Path(root) / f).read_text(errors="replace").splitlines()))
+            except OSError:
+                counts.append(None)
+        if all(n is not None and w.line > n for n in counts):
+            n = max(c for c in counts if c is not None)
+            raise InputError(
+                f"this waiver names {w.file}:{w.line}, but {w.file} has only {n} lines.",
+                file=spec.path, line=w.spec_line or None,
+                hint="Point the waiver at the line of the statement it waives.")
 
 
 def parse_spec_text(text: str, path: str = "<spec>") -> Spec:

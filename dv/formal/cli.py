@@ -164,8 +164,10 @@ def print_run(run: ProveRun) -> None:
 def prove_command(rtl, top, defines, includes, params, props, spec, depth, mode, timeout, out,
                   jobs, no_replay, undefines, init, allow_inconclusive, no_reset_init):
     """Prove, refute or cover the design's properties with Yosys and Z3."""
+    from dv.files import check_writable_dir
     from dv.formal.prove import ProveOptions, run_prove
 
+    check_writable_dir(Path(out))  # an uncreatable --out is bad input (exit 2), not a crash
     if no_reset_init and init == "auto":
         init = "initial"
     opts = ProveOptions(depth=depth, mode=mode, timeout=timeout, jobs=jobs, out=Path(out),

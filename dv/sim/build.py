@@ -67,16 +67,25 @@ class Build:
 
 
 def build_key(cfg: BuildConfig, tool: VerilatorTool) -> str:
+    """The content key of a build: every input, with paths as Verilator sees them (resolved).
+
+    ``rtl/a.sv`` and ``/abs/path/rtl/a.sv`` name the same file and give the same key, so
+    ``dv rerun`` (absolute paths from the manifest) reuses the build of ``dv generate``
+    (paths as typed).
+    """
     h = hashlib.sha256()
-    h.update(json.dumps({"cfg": asdict(cfg), "tool": tool.version, "dv": __version__},
+    conf = asdict(cfg)
+    conf["sources"] = [str(Path(s).resolve()) for s in cfg.sources]
+    conf["includes"] = [str(Path(i).resolve()) for i in cfg.includes]
+    h.update(json.dumps({"cfg": conf, "tool": tool.version, "dv": __version__},
                         sort_keys=True).encode())
-    for src in cfg.sources:
+    for src in conf["sources"]:
         h.update(src.encode() + b"\0")
         try:
             h.update(Path(src).read_bytes())
         except OSError as exc:
             raise InputError(f"cannot read source file {src}: {exc.strerror}.", file=src) from exc
-    for inc in cfg.includes:
+    for inc in conf["includes"]:
         for f in sorted(Path(inc).glob("*.sv*")) + sorted(Path(inc).glob("*.v*")):
             h.update(str(f).encode() + b"\0" + f.read_bytes())
     return h.hexdigest()
