@@ -147,3 +147,41 @@ def test_replay_that_cannot_be_built_keeps_every_verdict(tmp_path, capsys, monke
     assert "Verilator failed" in bad["replay"]["message"]
     assert by["g_lane[2].c_lane_top"]["replay"]["status"] == "not_built"
     assert "replay not built" in text
+
+
+CONTRACT = (D / "contract_mem.sv").read_text()
+
+
+@pytest.mark.parametrize("form", ["attribute", "function", "free"])
+def test_anyconst_contract(tmp_path, capsys, form):
+    src = tmp_path / "contract_mem.sv"
+    if form == "attribute":
+        text = CONTRACT
+    elif form == "function":  # SymbiYosys' $anyconst, which the front end cannot read itself
+        text = CONTRACT.replace("(* anyconst *) logic [3:0] addr;",
+                                "logic [3:0] addr = $anyconst;")
+    else:  # the same wire with no attribute: free in every cycle, a different design
+        text = CONTRACT.replace("(* anyconst *) ", "")
+    assert text != CONTRACT or form == "attribute"
+    src.write_text(text)
+    code, out = dv_prove(["--rtl", str(src), "--out", str(tmp_path), "--depth", "8",
+                          "--no-replay"], capsys)
+    [p] = record(tmp_path, "contract_mem")["properties"]
+    if form == "free":
+        assert code == 1 and p["status"] == "refuted", out
+    else:
+        assert code == 0 and p["status"] == "proven", out
+        assert p["location"].endswith("contract_mem.sv:23")  # the user's file, not a copy
+
+
+def test_anyconst_that_cannot_be_honoured_is_refused(tmp_path, capsys):
+    src = tmp_path / "contract_mem.sv"
+    src.write_text(CONTRACT.replace("(* anyconst *) logic [3:0] addr;",
+                                    "(* anyconst *) logic [3:0] addr;\n  assign addr = ra;"))
+    code, out = dv_prove(["--rtl", str(src), "--out", str(tmp_path), "--no-replay"], capsys)
+    assert code == 2, out
+    assert "anyconst" in out and "addr" in out and "contract_mem.sv:17" in out
+    src.write_text(CONTRACT.replace("  assign rd = mem[ra];", "  assign rd = mem[ra] ^ $anyseq;"))
+    code, out = dv_prove(["--rtl", str(src), "--out", str(tmp_path), "--no-replay"], capsys)
+    assert code == 2, out
+    assert "$anyseq" in out and "contract_mem.sv:15" in out

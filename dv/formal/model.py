@@ -52,6 +52,7 @@ MOUNT = "/dvroot"
 MODEL_FILE = "model.smt2"
 CLOCKS_FILE = "clocks.txt"
 CHECKS_FILE = "checks.txt"  # every elaborated check cell before optimisation (dump t:$check)
+ANY_FILE = "anyattr.txt"  # the (* anyconst *) / (* anyseq *) wires and their drivers
 STAMP_FILE = "dv-formal-model.json"
 
 _SCRIPT = """\
@@ -61,6 +62,9 @@ proc
 flatten
 setattr -set keep 1 t:$check
 tee -q -o {checks} dump t:$check
+setundef -anyconst a:anyconst %ci1
+setundef -anyseq a:anyseq %ci1
+tee -q -o {anyattr} dump a:anyconst %ci1 a:anyseq %ci1
 opt_clean
 tee -q -o {clocks} select -list t:$*dff* t:$check %u t:$mem* %u %x:+[CLK,TRG,RD_CLK,WR_CLK] t:* %d
 memory_nordff
@@ -150,6 +154,7 @@ class SmtModel:
     clocks: list[str] = field(default_factory=list)
     checks: list[SmtCheck] = field(default_factory=list)
     elaborated: list[ElabCheck] = field(default_factory=list)  # before optimisation
+    free_values: list[str] = field(default_factory=list)  # "anyconst addr", "anyseq x"
     cached: bool = False
     _text: str | None = field(default=None, repr=False)
 
@@ -404,6 +409,7 @@ def build_model(files: Sequence[str | Path], *, top: str, build_root: Path,
         script = _SCRIPT.format(read_args=" ".join(read_args), top=_quote(top),
                                 clocks=_quote(_mounted(mdir / CLOCKS_FILE)),
                                 checks=_quote(_mounted(mdir / CHECKS_FILE)),
+                                anyattr=_quote(_mounted(mdir / ANY_FILE)),
                                 out=_quote(_mounted(mdir / (MODEL_FILE + ".tmp"))))
         (mdir / "prep.ys").write_text(script)
         env = dict(os.environ)
@@ -423,7 +429,8 @@ def build_model(files: Sequence[str | Path], *, top: str, build_root: Path,
                                         "params": params, "defines": defines,
                                         "yosys": yosys_version(), "seconds": res.seconds},
                                        indent=1))
-    model = SmtModel(path=out, top=top, key=key, cached=cached)
+    free = _check_any_attributes(mdir / ANY_FILE, root, rename or {})
+    model = SmtModel(path=out, top=top, key=key, cached=cached, free_values=free)
     parse_annotations(model, root)
     if (mdir / CHECKS_FILE).is_file():
         attach_elaborated(model, parse_elaborated((mdir / CHECKS_FILE).read_text(), root))
@@ -438,6 +445,62 @@ def build_model(files: Sequence[str | Path], *, top: str, build_root: Path,
             hint="Prove each clock domain on its own (pass --top for a single-clock module), "
                  "or drive the design from one clock.")
     return model
+
+
+def _check_any_attributes(path: Path, root: Path | None, rename: Mapping[str, str]
+                          ) -> list[str]:
+    """Every ``(* anyconst *)`` / ``(* anyseq *)`` wire must now be driven by an ``$anyconst``
+    / ``$anyseq`` cell. The slang front end keeps the attribute but drives the wire with an
+    undefined value, which the preparation turns into a $anyconst/$anyseq cell: a wire the
+    design drives itself (an assignment, an initial value) cannot be honoured, and dv says so
+    rather than prove something about a different design."""
+    if not path.is_file():
+        return []
+    wires: dict[str, tuple[str, str | None]] = {}  # name -> (attribute, src)
+    drivers: dict[str, str] = {}  # wire -> what drives it
+    attrs: list[str] = []
+    cell: str | None = None
+    conns: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        s = line.strip()
+        if s.startswith("attribute "):
+            attrs.append(s)
+        elif s.startswith("wire "):
+            name = s.split()[-1].lstrip("\\")
+            kind = next((a.split()[1].lstrip("\\") for a in attrs
+                         if a.split()[1] in ("\\anyconst", "\\anyseq")), None)
+            src = next((a.split(" ", 2)[2].strip('"') for a in attrs
+                        if a.split()[1] == "\\src"), None)
+            if kind is not None:
+                wires[name] = (kind, src)
+            attrs = []
+        elif s.startswith("cell "):
+            cell = s.split()[1]
+            conns = {}
+            attrs = []
+        elif cell is not None and s.startswith("connect "):
+            _c, port, sig = s.split(" ", 2)
+            conns[port] = sig
+        elif cell is not None and s == "end":
+            y = conns.get("\\Y", "").lstrip("\\")
+            drivers[y] = f"{cell} {conns.get(chr(92) + 'A', '')}"
+            cell = None
+    for name, (kind, src) in sorted(wires.items()):
+        want = "Anyconst" if kind == "anyconst" else "Anyseq"
+        drv = drivers.get(name, "")
+        if drv.startswith("$buf ") and f":{want}$" in drv:
+            continue
+        where = _src_location(src, root)
+        file, line = (where.rpartition(":")[0], where.rpartition(":")[2]) if where else ("", "")
+        file = rename.get(file, file)
+        raise InputError(
+            f"(* {kind} *) on {name} cannot be honoured: the design drives it itself"
+            + (f" ({drv.split()[0]})" if drv else "") + ", so it is not a free "
+            + ("constant" if kind == "anyconst" else "value") + ".",
+            file=file or None, line=int(line) if line.isdigit() else None,
+            hint=f"Declare it without a driver or initial value: (* {kind} *) logic [W-1:0] "
+                 f"{name.rsplit('.', 1)[-1]};")
+    return [f"{kind} {name}" for name, (kind, _src) in sorted(wires.items())]
 
 
 def _renamed(check: SmtCheck, rename: Mapping[str, str], root: Path | None) -> SmtCheck:

@@ -294,12 +294,17 @@ def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
 
     t0 = time.monotonic()
     note("model-start", design.top)
+    from dv.formal.anyvalues import rewrite_files
+
+    yosys_rtl, any_rename, any_dirs = rewrite_files(
+        rtl_paths, work, {p: _shown(p, root) for p in rtl_paths})
     try:
-        model = build_model(rtl_paths + collected.yosys_files, top=design.top,
+        model = build_model(yosys_rtl + collected.yosys_files, top=design.top,
                             build_root=build_root, params=design.overrides,
                             defines=design.defines,
-                            includes=[_abs(i, root) for i in design.include_dirs], root=root,
-                            timeout=yosys_timeout, rename=collected.rename,
+                            includes=[_abs(i, root) for i in design.include_dirs] + any_dirs,
+                            root=root, timeout=yosys_timeout,
+                            rename={**collected.rename, **any_rename},
                             undefines=list(undefines))
     except InputError as exc:
         raise _monitor_error(exc, collected) from exc
@@ -651,6 +656,12 @@ def _replay(run: ProveRun, prep: Prepared, note: Progress) -> None:
         run.notes.append(f"replays not built: {reason}")
         outcomes = {it.name: ReplayOutcome("not_built", f"replay not built: {reason}")
                     for it in items}
+    free = prep.model.free_values
+    for name, o in list(outcomes.items()):
+        if free and o.status == "disagreement":  # the replay drives inputs only
+            outcomes[name] = ReplayOutcome(
+                "inconclusive", f"{o.message}; but the trace chooses free values the "
+                f"simulation cannot set ({', '.join(free)})", o.run_dir)
     for r in todo:
         r.replay = outcomes.get(r.prop.name)
         if r.replay is not None:
