@@ -1,21 +1,41 @@
-# Two entry points on a fresh machine (Python 3.11, g++, make, perl):
+# Two entry points on a fresh machine (Python >= 3.11, g++, make, perl; the install needs a
+# package index and about 640 MB):
 #   make demo   create .venv, install dv, verify the example FIFO offline
 #   make test   create .venv, install dv with its test tools, run the test suite
+# Another interpreter: make PYTHON=python3.11 demo
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
+GOAL    = $(or $(MAKECMDGOALS),install)
+# exit status 0 on Python >= 3.11
+PY_OK   = import sys; sys.exit(sys.version_info < (3, 11))
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test install lint bench clean clean-venv distclean check-venv
 
 $(BIN)/python:
+	@$(PYTHON) -c '$(PY_OK)' 2>/dev/null || { \
+	  echo "error: dv needs Python 3.11 or newer; '$(PYTHON)' is" \
+	       "$$($(PYTHON) --version 2>&1 || echo 'not found')." >&2; \
+	  echo "Name another interpreter: make PYTHON=python3.11 $(GOAL)" >&2; \
+	  exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# a venv made earlier with a wrong Python stays broken until it is removed: say so
+check-venv: $(BIN)/python
+	@$(BIN)/python -c '$(PY_OK)' 2>/dev/null || { \
+	  echo "error: $(VENV) was made with $$($(BIN)/python --version 2>&1 || echo 'a broken Python')," \
+	       "but dv needs Python 3.11 or newer." >&2; \
+	  echo "Remove it with 'make clean-venv' (or rm -rf $(VENV)), then run" \
+	       "make PYTHON=python3.11 $(GOAL)" >&2; \
+	  exit 2; }
+
+$(VENV)/.installed: pyproject.toml | check-venv
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m dv.yosys_warm
 	touch $@
 
-install: $(VENV)/.installed
+install: check-venv $(VENV)/.installed
 
 demo: install
 	$(BIN)/dv generate --rtl rtl_examples/fifo/fifo.sv --spec rtl_examples/fifo/fifo.md
@@ -29,5 +49,11 @@ lint: install
 bench: install
 	$(BIN)/python bench/closure.py
 
+# scratch only; the venv stays (distclean or clean-venv removes it)
 clean:
 	rm -rf build
+
+clean-venv:
+	rm -rf $(VENV)
+
+distclean: clean clean-venv

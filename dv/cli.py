@@ -216,6 +216,10 @@ def _progress(kind: str, data: object) -> None:
                               soft_wrap=True)
     elif kind == "formal-start":
         console.print(f"  Z3: searching {data} hole(s) simulation left …")
+        from dv.yosys_warm import FIRST_RUN_NOTE, yosys_compiled
+
+        if not yosys_compiled():
+            console.print(f"  Yosys: {FIRST_RUN_NOTE}")
     elif kind == "kept":
         console.print(f"  [yellow]kept:[/yellow] {data}", soft_wrap=True)
     elif kind == "formal-done":

@@ -38,6 +38,9 @@ _STYLE = {"proven": "green", "holds": "yellow", "refuted": "bold red", "covered"
 def _progress(kind: str, data: object) -> None:
     if kind == "model-start":
         console.print(f"  Yosys: reading {data} and writing the SMT2 model …")
+        from dv.yosys_warm import FIRST_RUN_NOTE, yosys_compiled
+        if not yosys_compiled():
+            console.print(f"  Yosys: {FIRST_RUN_NOTE}")
     elif kind == "model-done":
         m = data
         what = "cached model" if m.cached else "model written"  # type: ignore[attr-defined]
