@@ -51,8 +51,8 @@ def read_tail(path: Path, lines: int = 30, max_bytes: int = TAIL_READ) -> str:
     except OSError:
         return ""
     text = data.decode("utf-8", errors="replace").splitlines()
-    if len(data) == max_bytes and size > max_bytes and text:
-        text = text[1:]  # the first line is probably cut
+    if len(data) == max_bytes and size > max_bytes and len(text) > 1:
+        text = text[1:]  # the first line is cut (kept when it is the only one)
     return "\n".join(text[-lines:])
 
 

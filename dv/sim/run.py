@@ -224,7 +224,8 @@ def _assertion_errors(tail: str) -> str:
 _LIMIT_SIGNS = (
     ("MemoryError", "address space"), ("bad_alloc", "address space"),
     ("Cannot allocate memory", "address space"), ("File too large", "file size"),
-    ("CPU time limit", "CPU time"),
+    ("CPU time limit", "CPU time"), ("return code: -24", "CPU time"),
+    ("return code: -25", "file size"),
 )
 
 
