@@ -185,3 +185,20 @@ def test_anyconst_that_cannot_be_honoured_is_refused(tmp_path, capsys):
     code, out = dv_prove(["--rtl", str(src), "--out", str(tmp_path), "--no-replay"], capsys)
     assert code == 2, out
     assert "$anyseq" in out and "contract_mem.sv:15" in out
+
+
+def test_unknown_from_a_tactic_falls_through_to_the_next_strategy(tmp_path, monkeypatch):
+    import z3
+
+    from dv.formal import engine as engine_mod
+    from dv.formal.engine import Engine, Query
+    from dv.formal.prove import prepare
+
+    prep = prepare([D / "sat_count.sv"], out=tmp_path, root=tmp_path)
+    [prop] = [p for p in prep.properties if p.check is not None]
+    # a "tactic" that decides nothing: it answers unknown without failing
+    monkeypatch.setattr(engine_mod, "_bitblast_solver", lambda: z3.Tactic("skip").solver())
+    eng = Engine(prep.model, solver="bitblast")
+    res = eng.run(Query("prove", prop.check, 6, timeout=60, reset=prep.reset))
+    assert res.status == "proven", res.detail
+    assert res.queries > 2  # each query was asked twice: the tactic, then the general solver
