@@ -14,6 +14,7 @@ from rich.table import Table
 from dv import __version__
 from dv.errors import EXIT_INPUT, DvError, VerificationFailure
 from dv.gen.llm import generator_options, llm_cli_options
+from dv.redact import redact
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -207,7 +208,7 @@ def _progress(kind: str, data: object) -> None:
         mark = {"passed": "[green]pass[/green]", "failed": "[red]FAIL[/red]"}.get(
             r.status, f"[red]{r.status.upper()}[/red]")
         console.print(f"    {mark} {r.job.name} ({r.seconds:.1f} s)"
-                      + (f" — {r.message.splitlines()[0][:160]}" if r.message else ""))
+                      + (f" — {redact(r.message.splitlines()[0][:160])}" if r.message else ""))
     elif kind == "sandbox":
         state = data
         if state.get("model_code") and not state.get("enabled"):
@@ -233,6 +234,10 @@ def _progress(kind: str, data: object) -> None:
                          if v["total"] > 0)
         console.print(f"  round {r.index}: {figs}  (+{r.new_points} points, "
                       f"{r.open_holes} open)")
+        fallback = (getattr(r, "llm", None) or {}).get("fallback")
+        if fallback:
+            console.print(f"  [yellow]round {r.index} made by the built-in generator:[/yellow] "
+                          f"{redact(fallback)}", soft_wrap=True)
 
 
 def _print_summary(run) -> None:

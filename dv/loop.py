@@ -308,7 +308,7 @@ def _write_baseline(run: ClosureRun, bundle: Bundle, tb: Path) -> Path | None:
     """Write the baseline testbench into ``tb`` (the staging directory)."""
     design = run.design
     tb.mkdir(parents=True, exist_ok=True)
-    gen = run.generator
+    gen = "dv harness"  # the plumbing is dv's own, whichever generator fills the slots
     write_generated(tb / f"{harness.env_module_name(design.top)}.py",
                     harness.header("#", "pyuvm environment", design, gen),
                     harness.env_module(design))
@@ -324,8 +324,10 @@ def _write_props(run: ClosureRun, bundle: Bundle, tb: Path | None = None) -> Pat
     design = run.design
     props_path = (tb or run.tb_dir) / f"{design.top}_props.sv"
     spec_path = relpath(run.spec.path, run.options.root) if run.spec else "spec"
-    write_generated(props_path, harness.header("//", "spec properties", design, run.generator),
-                    harness.props_module(design, bundle.properties, spec_path))
+    write_generated(props_path, harness.header("//", harness.props_what(bundle), design,
+                                               harness.props_generators(bundle)),
+                    harness.props_module(design, bundle.properties, spec_path,
+                                         bundle.property_origins))
     return props_path
 
 
@@ -340,7 +342,7 @@ def _run_round(run: ClosureRun, bundle: Bundle, all_tests: list[TestPlan],
     module = harness.round_module_name(design.top, bundle.round)
     kept = write_generated(run.tb_dir / f"{module}.py",
                            harness.header("#", f"round {bundle.round} tests", design,
-                                          run.generator),
+                                          bundle.generator or run.generator),
                            harness.round_module(design, bundle))
     if kept is not None:
         note("kept", f"{run.tb_dir / (module + '.py')} was edited by hand: kept as {kept}")

@@ -631,3 +631,47 @@ def test_cli_api_key_env_option(tmp_path):
                                    "--api-key-env", "LOCAL_KEY", "--llm-retries", "3"])
     assert res.exit_code == 0, res.output
     assert seen["api_key_env"] == "LOCAL_KEY" and seen["num_retries"] == 3
+
+
+# -- provenance --------------------------------------------------------------------------------
+
+def test_model_properties_are_attributed_to_the_model_not_the_spec(fifo, tmp_path):
+    design, spec = fifo
+    bad = answer("fifo_r0.json", plans="not a list")  # turn 0 is rejected, turn 1 accepted
+    with ScriptedServer([Reply(bad), Reply(GOOD)]) as srv:
+        gen = gen_for(srv, tmp_path)
+        bundle = gen.baseline(design, spec, seed=1)
+    assert bundle.property_origins["empty_iff_zero"] == "openai/stub, round 0, turn 1"
+    spec_labels = {p.label for p in spec.properties}
+    assert not spec_labels & set(bundle.property_origins)
+    sv = harness.props_module(design, bundle.properties, "fifo.md", bundle.property_origins)
+    assert 'dv-prop-fail empty_iff_zero (written by openai/stub, round 0, turn 1)' in sv
+    assert "// written by openai/stub, round 0, turn 1" in sv
+    some_spec = next(p for p in spec.properties if p.kind == "assert")
+    assert f"dv-prop-fail {some_spec.label} (fifo.md:{some_spec.line})" in sv
+    assert harness.props_generators(bundle) == "spec + openai/stub"
+    assert "model-written properties" in harness.props_what(bundle)
+
+
+def test_fallback_rounds_are_named_in_summary_and_console(capsys):
+    from types import SimpleNamespace
+
+    from dv.cli import _progress
+    from dv.report.closure import summary_markdown
+
+    example = ROOT / "coverage" / "fifo_llm_example" / "closure.json"
+    if not example.is_file():
+        pytest.skip("no committed example")
+    rec = json.loads(example.read_text())
+    why = "the answer was still invalid after 2 repair turn(s)"
+    from dv.gen.llm import RoundLog
+
+    rec["rounds"][0]["llm"] = RoundLog(0, generator="builtin", fallback=why).to_json()
+    md = summary_markdown(rec)
+    assert "## Rounds made by the built-in generator instead of the model" in md
+    assert f"- round 0: {why}" in md
+    r = SimpleNamespace(index=2, summary={}, new_points=0, open_holes=3,
+                        llm={"fallback": "provider error on turn 0: rate_limit"})
+    _progress("round", r)
+    out = capsys.readouterr().out
+    assert "round 2 made by the built-in generator" in out and "rate_limit" in out

@@ -37,6 +37,9 @@ class Bundle:
     generator: str = ""  # what produced this round: a generator name, or "a+b" when mixed
     weakened: list[str] = field(default_factory=list)  # checks removed or loosened this round
     llm: dict = field(default_factory=dict)  # model usage of the round: turns, tokens, cost, s
+    # properties a generator wrote (label -> "openai/gpt-4o, round 1, turn 0"); the others
+    # in ``properties`` come from the spec
+    property_origins: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

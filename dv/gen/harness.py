@@ -20,6 +20,7 @@ import unicodedata
 from dv import __version__
 from dv.design.model import Design
 from dv.design.spec import SvaProperty
+from dv.errors import InputError
 from dv.gen.base import Bundle
 
 RUNTIME_MARKER = "# --- dv runtime (copied into generated testbenches below this line) ---"
@@ -41,21 +42,60 @@ def round_module_name(top: str, rnd: int) -> str:
 
 
 def design_description(design: Design, period_ns: int = 10) -> dict:
+    from dv.design.roles import config_sweep
+
     clock = design.clock
-    if clock is None:  # the front end refuses such designs; keep the harness honest anyway
-        raise ValueError(f"design {design.top} has no clock")
-    reset = design.reset
+    ports = {p.name: p for p in design.ports}
+    resets = [r for r in design.resets
+              if r.name in ports and ports[r.name].direction == "input"]
+    reset = resets[0] if resets else None
+    for p in design.ports:
+        if p.direction == "inout":
+            raise InputError(
+                f"port {p.name} of {design.top} is an inout: dv drives inputs and reads "
+                "outputs, and cannot drive a bidirectional port.", line=p.line or None,
+                hint="Wrap the design so that the inout is split into an input and an output.")
+
+    def spec(p) -> dict:
+        d = {"width": p.width // p.depth, "signed": p.signed}
+        if p.depth > 1:
+            d["depth"] = p.depth
+        if p.role and p.direction == "input":
+            d["role"] = p.role
+        return d
+
+    inputs = design.data_inputs()
     return {
         "top": design.top,
-        "clock": {"name": clock.name, "period_ns": period_ns},
+        "clock": None if clock is None else {"name": clock.name, "period_ns": period_ns},
+        "settle_ns": period_ns,
         "reset": None if reset is None else {
             "name": reset.name, "active": reset.asserted_value, "async": reset.asynchronous},
-        "inputs": {p.name: {"width": p.width, "signed": p.signed} for p in design.data_inputs()},
-        "outputs": {p.name: {"width": p.width, "signed": p.signed} for p in design.outputs()},
+        "resets": [{"name": r.name, "active": r.asserted_value, "async": r.asynchronous,
+                    "cycles": 3 + 2 * r.stages} for r in resets],
+        "inputs": {p.name: spec(p) for p in inputs},
+        "outputs": {p.name: spec(p) for p in design.outputs()},
         "params": {p.name: p.value for p in design.parameters},
         "fsms": [{"var": f.state_var, "states": {s.name: s.value for s in f.states}}
                  for f in design.fsms],
+        "held": dict(design.held),
+        "config": {p.name: config_sweep(p, design) for p in inputs
+                   if p.role == "config" and p.depth == 1},
     }
+
+
+def timing_toml(design: Design) -> str:
+    """The ``[timing]`` table of ``dv.toml``: the clock, resets and held inputs the testbench
+    was generated with, in the form ``--clock``/``--reset``/``--hold`` take (a rerun or a new
+    ``dv generate`` reading them gets the same harness, whatever inference would say)."""
+    lines = ["", "[timing]"]
+    if design.clock is not None:
+        lines.append(f'clock = "{design.clock.name}"')
+    resets = [f"{r.name}:{'low' if r.active_low else 'high'}" for r in design.resets
+              if design.port(r.name) is not None]
+    lines.append("resets = [" + ", ".join(f'"{r}"' for r in resets or ["none"]) + "]")
+    lines.append("hold = {" + ", ".join(f"{k} = {v}" for k, v in design.held.items()) + "}")
+    return "\n".join(lines) + "\n"
 
 
 def env_module(design: Design) -> str:
@@ -104,8 +144,28 @@ def _comment(text: str) -> str:
 
 
 
-def props_module(design: Design, props: list[SvaProperty], spec_path: str) -> str:
-    """A module holding the spec's properties, bound into the DUT so it sees every signal."""
+def props_what(bundle: Bundle) -> str:
+    """What the props file holds, for its header."""
+    n_model = sum(1 for p in bundle.properties if p.label in bundle.property_origins)
+    n_spec = len(bundle.properties) - n_model
+    parts = ([f"{n_spec} spec propert{'y' if n_spec == 1 else 'ies'}"] if n_spec else []) + (
+        [f"{n_model} model-written propert{'y' if n_model == 1 else 'ies'}"] if n_model else [])
+    return " and ".join(parts) or "properties"
+
+
+def props_generators(bundle: Bundle) -> str:
+    """Who wrote the props file's statements: the spec, and each model that added some."""
+    models = sorted({o.split(",", 1)[0] for o in bundle.property_origins.values()})
+    n_spec = sum(1 for p in bundle.properties if p.label not in bundle.property_origins)
+    return " + ".join((["spec"] if n_spec or not models else []) + models)
+
+
+def props_module(design: Design, props: list[SvaProperty], spec_path: str,
+                 origins: dict[str, str] | None = None) -> str:
+    """A module holding the spec's properties (and those a generator wrote, attributed to it
+    by ``origins``: label -> "model, round R, turn T"), bound into the DUT so it sees every
+    signal."""
+    origins = origins or {}
     name = f"{design.top}_dv_props"
     ports = []
     for sig in design.signals:
@@ -121,9 +181,11 @@ def props_module(design: Design, props: list[SvaProperty], spec_path: str) -> st
         text = prop.text
         if prop.label:  # strip "label:" so we can re-emit it uniformly
             text = text.split(":", 1)[1].strip()
-        body.append(f"    // {spec_path}:{prop.line}")
+        origin = origins.get(prop.label or "")
+        where = (f"written by {origin}" if origin else f"{spec_path}:{prop.line}")
+        where = "".join(ch if " " <= ch <= "~" and ch not in '"\\' else "?" for ch in where)
+        body.append(f"    // {where}")
         if prop.kind == "assert" and " else " not in text:
-            where = f"{spec_path}:{prop.line}"
             text = text.rstrip(";") + f' else $error("dv-prop-fail {label} ({where})");'
         body.append(f"    {label}: {text}")
     return "\n".join([

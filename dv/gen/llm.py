@@ -182,6 +182,7 @@ class LlmGenerator(Generator):
         self.last_open: int | None = None
         self.last_failures: list[dict[str, Any]] = []
         self.weakened: list[str] = []  # over the whole run
+        self.origins: dict[str, str] = {}  # property label -> "model, round R, turn T"
 
     # -- the Generator interface -----------------------------------------------------------------
     def baseline(self, design: Design, spec: Spec | None, seed: int) -> Bundle:
@@ -426,6 +427,9 @@ class LlmGenerator(Generator):
             for p in new:
                 current[p.label] = p
                 changed = p.label in before and before[p.label].body != p.body
+                if changed or p.label not in before:
+                    self.origins[p.label] = (f"{self.name}, round {rnd}, turn "
+                                             f"{log.accepted_turn}")
                 if changed or p.label not in self.status \
                         or self.status[p.label].startswith("withdrawn"):
                     self.status[p.label] = ("pending" if rnd == 0 else
@@ -492,6 +496,8 @@ class LlmGenerator(Generator):
         model_props: list[SvaProperty] = [p.to_sva() for p in self.assertions.values()] + [
             p.to_sva() for p in self.covers.values()]
         bundle.properties = list(self.spec_props) + model_props
+        bundle.property_origins = {p.label or "": self.origins.get(p.label or "", self.name)
+                                   for p in model_props}
         bundle.weakened = list(log.weakened)
         bundle.llm = log.to_json()
         head = [log.summary(self.name)]

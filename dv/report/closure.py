@@ -131,6 +131,11 @@ def summary_markdown(rec: dict[str, Any]) -> str:
         failed = sum(1 for t in r["tests"] if t["status"] != "passed")
         lines.append(f"| {r['index']} | {len(r['tests'])} | {failed} | {r['new_points']} | "
                      f"{r['open_holes']} |")
+    fallbacks = [(r["index"], (r.get("llm") or {}).get("fallback")) for r in rec["rounds"]]
+    fallbacks = [(i, why) for i, why in fallbacks if why]
+    if fallbacks:  # provenance: which rounds the model did not make, and why
+        lines += ["", "## Rounds made by the built-in generator instead of the model", ""]
+        lines += [f"- round {i}: {why}" for i, why in fallbacks]
     weakened = [w for r in rec["rounds"] for w in r.get("weakened", [])]
     if weakened:
         lines += ["", "## Checks the generator removed or loosened (review them)", ""]
