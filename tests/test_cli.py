@@ -285,6 +285,21 @@ def test_waiver_naming_nothing_is_refused(tmp_path, capsys, waiver):
 # -- Ctrl-C keeps the previous complete record (issue 14, item 6) ----------------------------
 
 
+def _processes_mentioning(path: Path) -> list[str]:
+    """Command lines of live processes that name ``path`` (the run's output directory)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = next((ln for ln in (proc / "status").read_text().splitlines()
+                          if ln.startswith("State:")), "")
+        except OSError:
+            continue
+        if str(path) in cmd and "zombie" not in state:
+            found.append(cmd.strip())
+    return found
+
+
 @pytest.mark.slow
 def test_ctrl_c_keeps_the_previous_record_and_says_where_the_new_one_is(tmp_path):
     import os
@@ -300,7 +315,7 @@ def test_ctrl_c_keeps_the_previous_record_and_says_where_the_new_one_is(tmp_path
     record = (cov / "closure.json").read_text()
     testbench = _snapshot(tb)
     env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="300")
-    proc = subprocess.Popen([sys.executable, "-m", "dv.cli", *base, "--seed", "7", "-j", "1"],
+    proc = subprocess.Popen([sys.executable, "-m", "dv.cli", *base, "--seed", "7", "-j", "2"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     lines = []
@@ -310,10 +325,14 @@ def test_ctrl_c_keeps_the_previous_record_and_says_where_the_new_one_is(tmp_path
         lines.append(line)
         if "pass" in line or "FAIL" in line or time.monotonic() > deadline:
             break
+    running = _processes_mentioning(out)
     proc.send_signal(signal.SIGINT)
     rest, err = proc.communicate(timeout=300)
     text = ("".join(lines) + rest).replace("\n", " ")
     assert proc.returncode == 130, text + err
+    assert len(running) >= 2, running  # dv and at least one simulation were running
+    time.sleep(1)
+    assert _processes_mentioning(out) == [], "simulations outlived the interrupted run"
     assert (cov / "closure.json").read_text() == record
     assert _snapshot(tb) == testbench
     partial = json.loads((cov / "closure.interrupted.json").read_text())
@@ -324,3 +343,82 @@ def test_ctrl_c_keeps_the_previous_record_and_says_where_the_new_one_is(tmp_path
     # the next complete run replaces the record and drops the unfinished one
     assert run(*base, "--rounds", "1") == 0
     assert not (cov / "closure.interrupted.json").exists()
+
+
+# -- detectors on the side where things disagree (issue 14, "tests for the failure paths") ---
+
+
+@pytest.mark.slow
+def test_rerun_that_does_not_match_the_record_says_how(tmp_path, capsys):
+    import re
+
+    out = tmp_path / "out"
+    assert run("generate", "--rtl", FIFO, "--spec", FIFO_SPEC, "--out", str(out), "--rounds",
+               "1", "--no-formal") == 0
+    tb = out / "testbenches/fifo"
+    manifest = tb / "dv.toml"
+    recorded = manifest.read_text()
+    rerun = ("rerun", str(tb), "--build-root", str(out / "build"))
+    capsys.readouterr()
+    assert run(*rerun) == 0
+    assert "differs" not in capsys.readouterr().out
+    # coverage that differs from the record: one toggle point fewer recorded than hit now
+    toggle = re.search(r"^toggle = \[(\d+), (\d+)\]$", recorded, re.M)
+    assert toggle
+    hit, total = int(toggle.group(1)), int(toggle.group(2))
+    manifest.write_text(recorded.replace(toggle.group(0), f"toggle = [{hit - 1}, {total}]"))
+    assert run(*rerun) == 1
+    said = capsys.readouterr().out
+    [line] = [ln for ln in said.splitlines() if ln.strip().startswith("toggle")]
+    assert "differs" in line and f"recorded [{hit - 1}, {total}]" in line
+    # a test recorded as failed that passes now
+    name = re.search(r'^name = "([^"]+)"$', recorded, re.M).group(1)
+    block = recorded.split(f'name = "{name}"', 1)
+    manifest.write_text(block[0] + f'name = "{name}"'
+                        + block[1].replace('status = "passed"', 'status = "failed"', 1))
+    assert run(*rerun) == 1
+    assert f"{name}: recorded failed, now passed" in capsys.readouterr().out
+
+
+LOCKBOX = "rtl_examples/lockbox/lockbox.sv"
+LOCKBOX_SPEC = "rtl_examples/lockbox/lockbox.md"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("extra", "reason"), [
+    (("--rounds", "1"), "round budget used (1 rounds)"),
+    (("--rounds", "5", "--time-budget", "1"), "time budget used (1 s)"),
+])
+def test_budget_stop_reasons(tmp_path, capsys, extra, reason):
+    out = tmp_path / "out"
+    assert run("generate", "--rtl", LOCKBOX, "--spec", LOCKBOX_SPEC, "--out", str(out),
+               "--no-formal", *extra) == 0
+    rec = json.loads((out / "coverage/lockbox/closure.json").read_text())
+    assert rec["stop_reason"] == reason and len(rec["rounds"]) == 1
+    assert not rec["goal_met"]
+    assert f"stopped: {reason}" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_a_round_that_adds_nothing_stops_the_loop(tmp_path):
+    import dataclasses
+
+    from dv.design.frontend import load_design
+    from dv.design.spec import parse_spec
+    from dv.gen.builtin import BuiltinGenerator
+    from dv.loop import ClosureOptions, run_closure
+
+    class Repeating(BuiltinGenerator):
+        """Round 1 repeats round 0's first test: same stimulus, same seed, nothing new."""
+
+        def next_round(self, design, spec, ctx):
+            first = self.baseline(design, spec, ctx.seed).tests[0]
+            return dataclasses.replace(self.baseline(design, spec, ctx.seed), round=ctx.round,
+                                       tests=[first])
+
+    design = load_design([LOCKBOX], root=ROOT)
+    run_ = run_closure(design, parse_spec(LOCKBOX_SPEC), Repeating(),
+                       ClosureOptions(out=tmp_path / "out", root=ROOT, rounds=5, formal=False))
+    assert run_.stop_reason == "stalled: the last round hit no new coverage point"
+    assert [r.new_points for r in run_.rounds][1:] == [0]
+    assert not run_.goal_met()
