@@ -133,10 +133,10 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
     staged: StagedDir | None = None
     props_file: Path | None = None
     try:
+        _check_inputs(design, spec, options.root)  # before anything is written (or asked)
         t0 = time.monotonic()
         bundle = generator.baseline(design, spec, options.seed)
         run.seconds["generation"] += time.monotonic() - t0
-        _check_inputs(design, spec, options.root)  # before anything is written
         # the new testbench is written whole beside the old one, then swapped in; the old
         # one comes back if this run does not complete
         staged = stage_dir(run.tb_dir, _generated_names(design.top, options.rounds))
