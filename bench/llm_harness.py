@@ -10,7 +10,11 @@ closure loop around them.
    tokens (must stay <= the budget), groups shown, time to build and validate the round.
 3. Repair turns for each kind of bad answer.
 
+4. Sandbox overhead per simulation: the same FIFO test on the same build, run alternately with
+   and without the OS sandbox (bubblewrap) in this process; target under 5% of the wall time.
+
     python bench/llm_harness.py [--no-sim] [--budget 16000] [--keep DIR]
+    python bench/llm_harness.py --sandbox-only [--sandbox-repeats 10]
 
 It also records and checks the committed example run (coverage/fifo_llm_example): the scripted
 "wrong model, then repair" session, run exactly as ``dv generate --model openai/stub`` would
@@ -148,6 +152,55 @@ def repair_turns(out: Path, budget: int) -> None:
     print()
 
 
+def sandbox_overhead(out: Path, repeats: int) -> None:
+    """Wall time of one simulation (process start to results) sandboxed vs not."""
+    import statistics
+
+    from dv.gen import harness
+    from dv.gen.builtin import BuiltinGenerator
+    from dv.loop import ClosureOptions, run_closure
+    from dv.sim.run import TestJob, run_one
+    from dv.sim.sandbox import sandbox_available
+
+    print("## Sandbox overhead per simulation (FIFO, same build, same test)\n")
+    ok, why = sandbox_available()
+    if not ok:
+        print(f"skipped: {why}\n")
+        return
+    design = load_design([FIFO.relative_to(ROOT)], root=ROOT)
+    run_out = out / "sandbox-overhead"
+    run = run_closure(design, None, BuiltinGenerator(), ClosureOptions(
+        rounds=1, out=run_out, root=ROOT, formal=False, seed=1))
+    assert run.build is not None
+    module = harness.round_module_name(design.top, 0)
+    longest = max(run.rounds[0].tests, key=lambda t: t["test_seconds"])
+    name = longest["name"]
+    times: dict[bool, list[float]] = {False: [], True: []}
+    sim: dict[bool, list[float]] = {False: [], True: []}
+    for i in range(repeats):
+        for sandboxed in ((False, True) if i % 2 == 0 else (True, False)):
+            job = TestJob(name=f"{name}-{'sb' if sandboxed else 'plain'}-{i}", module=module,
+                          testcase=name, seed=1, python_path=(str(run.tb_dir.resolve()),),
+                          sandbox=sandboxed)
+            res = run_one(run.build, job, run_out / "overhead" / job.name)
+            if res.status != "passed":
+                raise SystemExit(f"{job.name}: {res.status}: {res.message}")
+            times[sandboxed].append(res.seconds)
+            sim[sandboxed].append(sum(t.seconds for t in res.tests))
+    print("| test | runs each | statistic | wall s, plain | wall s, sandboxed | overhead s | "
+          "overhead % of wall | in-test s (plain / sandboxed) |")
+    print("|---|---|---|---|---|---|---|---|")
+    ratio = 0.0
+    for stat in ("median", "min"):  # min: least disturbed by other load on the machine
+        f = statistics.median if stat == "median" else min
+        plain, boxed = f(times[False]), f(times[True])
+        ratio = ratio or boxed / plain
+        print(f"| {name} ({longest['cycles']} cycles) | {repeats} | {stat} | {plain:.3f} | "
+              f"{boxed:.3f} | {boxed - plain:+.3f} | {100 * (boxed - plain) / plain:+.1f}% | "
+              f"{f(sim[False]):.3f} / {f(sim[True]):.3f} |")
+    print(f"\nsandbox/plain wall-time ratio (medians): {ratio:.3f} ({why})\n")
+
+
 EXAMPLE_MODEL = "openai/stub"
 
 
@@ -247,6 +300,10 @@ def main() -> int:
                     help="record the scripted example run into DIR and stop")
     ap.add_argument("--check-example", default=None, metavar="DIR",
                     help="replay the example in DIR offline, compare, and stop")
+    ap.add_argument("--sandbox-repeats", type=int, default=10,
+                    help="runs of the FIFO test each way for the sandbox overhead")
+    ap.add_argument("--sandbox-only", action="store_true",
+                    help="measure only the sandbox overhead")
     args = ap.parse_args()
     os.chdir(ROOT)
     if args.record_example:
@@ -256,6 +313,9 @@ def main() -> int:
         return check_example(Path(args.check_example).resolve())
     out = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="dv-llm-bench-"))
     os.chdir(ROOT)
+    if args.sandbox_only:
+        sandbox_overhead(out, args.sandbox_repeats)
+        return 0
     t0 = time.monotonic()
     from dv.gen.llm_client import litellm_module
 
@@ -265,6 +325,8 @@ def main() -> int:
         fifo_closure(out, args.budget)
     synthetic_prompts(out, [4000, 16000])
     repair_turns(out, args.budget)
+    if not args.no_sim:
+        sandbox_overhead(out, args.sandbox_repeats)
     print(f"outputs: {out}")
     return 0
 

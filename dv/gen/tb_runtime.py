@@ -13,6 +13,8 @@ DESIGN: dict = {}
 import json
 import os
 import random
+import threading
+import time
 
 import cocotb
 import pyuvm
@@ -200,11 +202,45 @@ class DvChecker(uvm_subscriber):
     """
 
     SCOREBOARD = None
+    TRACE_LIMIT = 4000  # transactions kept for replaying a later round's scoreboard on them
+    HANG_SECONDS = 2.0  # one SCOREBOARD call longer than this: the reference model hangs
 
     def build_phase(self):
         self.errors: list[str] = []
         self.released = False
         self.prev = None
+        self.trace: list[str] = []  # what SCOREBOARD saw, in order: ["p"|"c", txn] as JSON
+        self.sb_since: float | None = None
+        self.sb_cycle = None
+        self.out_dir = os.path.dirname(os.environ.get("DV_FUNCTIONAL_COVERAGE", "functional.json")) or "."
+        for stale in ("transactions.json", "scoreboard_hang.json"):
+            try:
+                os.unlink(os.path.join(self.out_dir, stale))
+            except OSError:
+                pass
+        if self.SCOREBOARD is not None:
+            threading.Thread(target=self.watchdog, daemon=True).start()
+
+    def watchdog(self) -> None:
+        """Leaves ``scoreboard_hang.json`` when one SCOREBOARD call runs too long, so a timeout
+        is blamed on the reference model (model code), not on the design."""
+        while True:
+            time.sleep(self.HANG_SECONDS / 4)
+            since = self.sb_since
+            if since is not None and time.monotonic() - since > self.HANG_SECONDS:
+                try:
+                    with open(os.path.join(self.out_dir, "scoreboard_hang.json"), "w") as fh:
+                        json.dump({"cycle": self.sb_cycle, "seconds": self.HANG_SECONDS}, fh)
+                except OSError:
+                    pass
+                return
+
+    def record(self, kind: str, txn) -> None:
+        if self.SCOREBOARD is not None and len(self.trace) < self.TRACE_LIMIT:
+            try:
+                self.trace.append(json.dumps([kind, txn], sort_keys=True))
+            except (TypeError, ValueError):
+                pass
 
     def write(self, txn):
         if txn["reset"]:
@@ -214,6 +250,7 @@ class DvChecker(uvm_subscriber):
         if not self.released:
             self.released = True  # first cycle out of reset: outputs may still settle
             self.prev = txn
+            self.record("p", txn)
             return
         for name, value in txn["out"].items():
             if value is None:
@@ -224,7 +261,13 @@ class DvChecker(uvm_subscriber):
                 self.error(txn, f"FSM {fsm['var']} holds {value:#x}, which is not one of its "
                                 f"states {sorted(fsm['states'])}")
         if self.SCOREBOARD is not None:
-            msg = type(self).SCOREBOARD(txn, self.prev)
+            self.record("c", txn)
+            self.sb_cycle = txn["cycle"]
+            self.sb_since = time.monotonic()
+            try:
+                msg = type(self).SCOREBOARD(txn, self.prev)
+            finally:
+                self.sb_since = None
             if msg:
                 self.error(txn, msg)
         self.prev = txn
@@ -234,6 +277,15 @@ class DvChecker(uvm_subscriber):
         if len(self.errors) < 20:
             self.logger.error(text)
         self.errors.append(text)
+
+    def extract_phase(self):  # before check_phase, which fails the test
+        if self.SCOREBOARD is None:
+            return
+        try:
+            with open(os.path.join(self.out_dir, "transactions.json"), "w") as fh:
+                fh.write("[" + ",\n".join(self.trace) + "]\n")
+        except OSError:
+            pass
 
     def check_phase(self):
         assert not self.errors, f"{len(self.errors)} check(s) failed; first: {self.errors[0]}"
