@@ -202,3 +202,21 @@ def test_unknown_from_a_tactic_falls_through_to_the_next_strategy(tmp_path, monk
     res = eng.run(Query("prove", prop.check, 6, timeout=60, reset=prep.reset))
     assert res.status == "proven", res.detail
     assert res.queries > 2  # each query was asked twice: the tactic, then the general solver
+
+
+def test_assertion_macros_are_expanded_and_lowered(tmp_path, capsys):
+    code, text = dv_prove(["--rtl", str(D / "sat_count.sv"), "--props",
+                           str(D / "sat_count_macro_props.sv"), "-I", str(D / "macro_inc"),
+                           "--out", str(tmp_path), "--depth", "14", "--no-replay"], capsys)
+    assert code == 1, text  # BelowEight_A is false
+    by = {p["name"]: p for p in record(tmp_path, "sat_count")["properties"]}
+    assert {n: p["status"] for n, p in by.items()} == {
+        "a_max": "proven",  # the design's own inline assertion
+        "MaxNine_A": "proven", "Steps_A": "proven", "Ten_A": "proven",
+        "BelowEight_A": "refuted", "Nine_C": "covered"}
+    # the statement as lowered: the macro's expansion, without its action block
+    assert by["Steps_A"]["text"].startswith("Steps_A: assert property (@(posedge clk) "
+                                            "disable iff (rst)")
+    assert "$error" not in by["Steps_A"]["text"]
+    assert by["Steps_A"]["location"].endswith("sat_count_macro_props.sv:6")
+    assert by["BelowEight_A"]["location"].endswith("sat_count_macro_props.sv:8")

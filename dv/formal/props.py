@@ -80,10 +80,17 @@ _CONCURRENT_KINDS = ("AssertPropertyStatement", "AssumePropertyStatement",
                      "CoverPropertyStatement")
 
 
-def concurrent_statements(text: str, defines: Mapping[str, str] | None = None
+def concurrent_statements(text: str, defines: Mapping[str, str] | None = None,
+                          include_dirs: Sequence[str | Path] = (), path: Path | None = None
                           ) -> list[tuple[int, int, int, str, str | None, str]]:
     """Concurrent assertion statements of an SV text: (start, end, line, text, label, kind),
-    read with ``FORMAL`` and ``defines`` defined (what Yosys will see)."""
+    read with ``FORMAL`` and ``defines`` defined (what Yosys will see).
+
+    Assertion macros (```ASSERT(name, a |-> b, clk, rst)`` in the style of the large
+    open-source IP libraries, defined in an include file) are expanded by pyslang's
+    preprocessor with ``include_dirs``: the statement's text is the expansion, ``start``/``end``
+    span the macro invocation in ``text`` (what a copy for Yosys blanks), ``line`` is the
+    invocation's line."""
     import pyslang
     from pyslang import parsing
     from pyslang import syntax as sx
@@ -91,7 +98,13 @@ def concurrent_statements(text: str, defines: Mapping[str, str] | None = None
     pp = parsing.PreprocessorOptions()
     macros = {"FORMAL": "", **dict(defines or {})}
     pp.predefines = [f"{k}={v}" if v != "" else k for k, v in macros.items()]
-    tree = sx.SyntaxTree.fromText(text, pyslang.SourceManager(), "props.sv", "",
+    dirs = [str(d) for d in include_dirs]
+    if path is not None:
+        dirs.append(str(Path(path).resolve().parent))
+    pp.additionalIncludePaths = dirs
+    sm = pyslang.SourceManager()
+    tree = sx.SyntaxTree.fromText(text, sm, Path(path).name if path else "props.sv",
+                                  str(Path(path).resolve()) if path else "",
                                   pyslang.Bag([pp]))
     found: list[tuple[int, int, int, str, str | None, str]] = []
 
@@ -99,7 +112,22 @@ def concurrent_statements(text: str, defines: Mapping[str, str] | None = None
         kind = str(getattr(node, "kind", ""))
         if kind.rsplit(".", 1)[-1] in _CONCURRENT_KINDS:
             rng = node.sourceRange  # type: ignore[attr-defined]
-            start, end = rng.start.offset, rng.end.offset
+            if sm.isMacroLoc(rng.start):
+                span = _macro_span(text, sm.getFullyOriginalRange(rng).start.offset)
+                if span is None:
+                    return True  # e.g. inside an included file: Yosys reads it as written
+                start, end = span
+                printer = sx.SyntaxPrinter(sm)
+                printer.setExpandMacros(True)
+                printer.setIncludeComments(False)
+                printer.setIncludeDirectives(False)
+                stmt = " ".join(printer.print(node).str().split())  # type: ignore[arg-type]
+            else:
+                start, end = rng.start.offset, rng.end.offset
+                stmt = text[start:end]
+            if not _STMT_START.match(stmt):
+                return True  # not from this file's text
+            stmt = _without_action(stmt)
             label_node = getattr(node, "label", None)
             label = None
             if label_node is not None:
@@ -107,7 +135,6 @@ def concurrent_statements(text: str, defines: Mapping[str, str] | None = None
                     label = label_node.name.valueText or None
                 except AttributeError:
                     label = None
-            stmt = text[start:end]
             m = re.match(r"^\s*(?:\w+\s*:\s*)?(assert|assume|cover)\b", stmt)
             found.append((start, end, text.count("\n", 0, start) + 1, stmt, label,
                           m.group(1) if m else "assert"))
@@ -115,6 +142,77 @@ def concurrent_statements(text: str, defines: Mapping[str, str] | None = None
 
     tree.root.visit(visit)
     return sorted(found)
+
+
+_STMT_START = re.compile(r"^\s*(?:\w+\s*:\s*)?(?:assert|assume|cover)\s+property\b")
+
+
+def _without_action(stmt: str) -> str:
+    """The statement without its action block (``else begin $error(...); end``, a pass
+    statement): what a formal check means does not depend on it."""
+    m = re.search(r"\b(?:property)\s*\(", stmt)
+    if m is None:
+        return stmt
+    depth, quote, i = 0, False, m.end() - 1
+    while i < len(stmt):
+        c = stmt[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                quote = False
+        elif c == '"':
+            quote = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                rest = stmt[i + 1:].strip()
+                return stmt if rest in ("", ";") else stmt[:i + 1] + ";"
+        i += 1
+    return stmt
+
+
+def _macro_span(text: str, offset: int) -> tuple[int, int] | None:
+    """The span of the macro invocation (```NAME(...)``, with a following ``;``) that
+    contains ``offset``, the position of one of its arguments (or of its name)."""
+    if not 0 <= offset <= len(text):
+        return None
+    line_start = text.rfind("\n", 0, offset) + 1
+    calls = [m for m in re.finditer(r"`(\w+)", text[line_start:offset + 1])]
+    if not calls:
+        return None
+    start = line_start + calls[-1].start()
+    i = line_start + calls[-1].end()
+    while i < len(text) and text[i] in " \t":
+        i += 1
+    if i >= len(text) or text[i] != "(":
+        return start, i
+    depth, quote = 0, False
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                quote = False
+        elif c == '"':
+            quote = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                i += 1
+                break
+        i += 1
+    j = i
+    while j < len(text) and text[j] in " \t":
+        j += 1
+    if j < len(text) and text[j] == ";":
+        i = j + 1
+    return start, i
 
 
 def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
@@ -137,7 +235,7 @@ def collect(design: Design, *, props_files: Sequence[Path], spec_props: Sequence
             raise InputError(f"the properties file {pf} does not exist.", file=str(pf),
                              hint="Pass --props with a SystemVerilog file.")
         text = pf.read_text(errors="replace")
-        stmts = concurrent_statements(text, design.defines)
+        stmts = concurrent_statements(text, design.defines, design.include_dirs, pf)
         shown = _show(pf, root)
         if not stmts:
             out.yosys_files.append(pf)
