@@ -186,13 +186,15 @@ class StagedDir:
         if self.swapped:
             shutil.rmtree(self.backup, ignore_errors=True)
 
-    def restore(self, keep_new_as: Path | None = None) -> Path | None:
+    def restore(self, keep_new_as: Path | None = None, *, keep_in_place: bool = True
+                ) -> Path | None:
         """Put the previous directory back (when there was one); return where the new one went.
 
-        Without a previous directory the new one stays in place (it is all there is).
+        Without a previous directory the new one stays in place (it is all there is) unless
+        ``keep_in_place`` is false: then it goes to ``keep_new_as`` too.
         """
         shutil.rmtree(self.staging, ignore_errors=True)
-        if not self.had_previous:
+        if not self.swapped or (not self.had_previous and keep_in_place):
             return None
         moved = None
         if keep_new_as is not None:
@@ -202,7 +204,8 @@ class StagedDir:
             moved = keep_new_as
         else:
             shutil.rmtree(self.final, ignore_errors=True)
-        os.rename(self.backup, self.final)
+        if self.backup.is_dir():
+            os.rename(self.backup, self.final)
         return moved
 
 

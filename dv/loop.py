@@ -261,11 +261,15 @@ def _settle(run: ClosureRun, staged: StagedDir, note: Progress) -> None:
             (run.cov_dir / _record_name(name, True)).unlink(missing_ok=True)
         return
     had_previous = staged.had_previous
-    moved = staged.restore(keep_new_as=run.options.out / "build" / "unfinished" / run.design.top)
+    # without a previous testbench, a run that finished a round keeps its partial one in place
+    moved = staged.restore(keep_new_as=run.options.out / "build" / "unfinished" / run.design.top,
+                           keep_in_place=bool(run.rounds))
     what = "interrupted" if run.status == "interrupted" else "unfinished"
     if had_previous:
         note("kept", f"the previous testbench {run.tb_dir} is unchanged; this {what} run's "
                      f"testbench is in {moved}")
+    elif moved is not None:
+        note("kept", f"this {what} run's testbench (no test finished) is in {moved}")
     if run.keep_previous_record:
         if run.rounds:
             note("kept", f"the previous record {run.cov_dir / 'closure.json'} is unchanged; "

@@ -422,3 +422,18 @@ def test_a_round_that_adds_nothing_stops_the_loop(tmp_path):
     assert run_.stop_reason == "stalled: the last round hit no new coverage point"
     assert [r.new_points for r in run_.rounds][1:] == [0]
     assert not run_.goal_met()
+
+
+def test_a_missing_tool_is_exit_3_and_leaves_no_half_testbench(tmp_path, capsys, monkeypatch):
+    from dv.sim.tools import find_verilator
+
+    find_verilator.cache_clear()  # found earlier in this process, with perl on PATH
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no perl, no verilator on PATH
+    out = tmp_path / "out"
+    assert run("generate", "--rtl", FIFO, "--spec", FIFO_SPEC, "--out", str(out),
+               "--no-formal") == 3
+    assert "perl" in _error(capsys)
+    assert not (out / "testbenches/fifo").exists()
+    assert (out / "build/unfinished/fifo/fifo_env.py").is_file()

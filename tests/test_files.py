@@ -208,3 +208,13 @@ def test_a_backup_left_by_a_killed_run_is_put_back(tmp_path):
     again = stage_dir(final)
     assert split_generated((final / "env.py").read_text())[1] == "old\n"
     assert again.notes and "killed" in again.notes[0]
+
+
+def test_restore_can_withdraw_a_new_directory_that_has_nothing_to_keep(tmp_path):
+    final = tmp_path / "tb"
+    staged = stage_dir(final)
+    _gen(staged.staging / "env.py", "new\n")
+    staged.swap_in()
+    moved = staged.restore(keep_new_as=tmp_path / "unfinished", keep_in_place=False)
+    assert moved == tmp_path / "unfinished" and "env.py" in _tree(moved)
+    assert not final.exists()
