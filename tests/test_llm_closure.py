@@ -64,6 +64,12 @@ def test_llm_closure_on_the_fifo_flags_a_wrong_reference_model(tmp_path):
     assert "WEAKENED: round 1: the scoreboard no longer checks out.underflow after its " \
            "scoreboard failed in r0_writes_only" in notes
     assert "model verdict on r0_writes_only: model_wrong" in notes
+    # judged by behaviour too: the checker recorded round 0's transactions, and the new model,
+    # replayed on them in a contained child, accepts ones the old (wrong) model rejected
+    loosened = [w for w in r1["weakened"] if "accepts a transaction the old one rejected" in w]
+    assert loosened and "test r0_writes_only, cycle" in loosened[0], r1["weakened"]
+    assert "rd_data" in loosened[0] and "the newest entry" in loosened[0]
+    assert "replayed on" in notes
     assert [t["status"] for t in r1["tests"]] == ["passed", "passed"]
     assert r1["new_points"] > 0
     # what the model was told in round 1: the failing test with seed, message and log

@@ -675,3 +675,124 @@ def test_fallback_rounds_are_named_in_summary_and_console(capsys):
     _progress("round", r)
     out = capsys.readouterr().out
     assert "round 2 made by the built-in generator" in out and "rate_limit" in out
+
+
+# -- weakening judged by behaviour: replay in a contained child ---------------------------------
+
+def _txn_file(path: Path, rows: list[tuple[int, int]]) -> Path:
+    """transactions.json as the checker writes it: (count, full) per cycle after reset."""
+    events = [["p", {"cycle": 1, "reset": False, "in": {}, "out": {"count": 0, "full": 0},
+                     "fsm": {}}]]
+    for i, (count, full) in enumerate(rows):
+        events.append(["c", {"cycle": i + 2, "reset": False, "in": {},
+                             "out": {"count": count, "full": full}, "fsm": {}}])
+    path.write_text(json.dumps(events))
+    return path
+
+
+STRICT = ('def SCOREBOARD(txn, prev):\n'
+          '    if txn["out"]["full"] != int(txn["out"]["count"] == 8):\n'
+          '        return "full disagrees with count"\n'
+          '    return None\n')
+LOOSE = ('def SCOREBOARD(txn, prev):\n'
+         '    if txn["out"]["count"] > 8:\n'
+         '        return "count above depth"\n'
+         '    return None\n')
+
+
+def _wrapped(src: str, rnd: int) -> str:
+    info = validate_scoreboard(src, DesignView.of(load_design([str(FIFO)], root=ROOT)))
+    return wrap_scoreboard(info, "openai/stub", rnd)
+
+
+@pytest.mark.parametrize("sandbox_ok", [True, False])
+def test_replay_finds_transactions_the_new_scoreboard_stopped_rejecting(tmp_path, sandbox_ok):
+    from dv.gen.sb_replay import find_loosened
+    from dv.sim.sandbox import sandbox_available
+
+    if sandbox_ok and not sandbox_available()[0]:
+        pytest.skip("no bubblewrap here")
+    f = _txn_file(tmp_path / "transactions.json", [(3, 0), (8, 0), (8, 1), (5, 1)])
+    res = find_loosened(_wrapped(STRICT, 0), _wrapped(LOOSE, 1), [("r0_t", f)],
+                        scratch=tmp_path, sandbox_ok=sandbox_ok)
+    assert res.error == "" and res.replayed == 4 and res.sandboxed is sandbox_ok
+    assert [x["cycle"] for x in res.loosened] == [3, 5]  # (8, 0) and (5, 1)
+    assert res.loosened[0]["txn"]["out"] == {"count": 8, "full": 0}
+    assert "full disagrees with count" in res.loosened[0]["old"]
+    # the same scoreboard on both sides loosens nothing
+    same = find_loosened(_wrapped(STRICT, 0), _wrapped(STRICT, 1), [("r0_t", f)],
+                         scratch=tmp_path, sandbox_ok=sandbox_ok)
+    assert same.loosened == [] and same.replayed == 4
+
+
+def test_replay_runs_model_code_in_another_process_without_keys(tmp_path, monkeypatch):
+    """Validation deliberately bypassed: the replayed code sees another PID and no keys."""
+    import os
+
+    from dv.gen.sb_replay import find_loosened
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-replay-MUSTNOTBEVISIBLE0123456789")
+    spy = ('import os\n'
+           'SEEN = "pid=%d key=%s" % (os.getpid(), os.environ.get("OPENAI_API_KEY"))\n'
+           'def SCOREBOARD(txn, prev):\n    return SEEN\n')
+    accept = 'def SCOREBOARD(txn, prev):\n    return None\n'
+    f = _txn_file(tmp_path / "transactions.json", [(1, 0)])
+    res = find_loosened(spy, accept, [("t", f)], scratch=tmp_path, sandbox_ok=False)
+    [item] = res.loosened
+    assert f"pid={os.getpid()} " not in item["old"] and "key=None" in item["old"]
+
+
+def test_replay_of_a_hanging_scoreboard_is_bounded(tmp_path):
+    import time
+
+    from dv.gen.sb_replay import find_loosened
+
+    hang = 'def SCOREBOARD(txn, prev):\n    while True:\n        pass\n'
+    f = _txn_file(tmp_path / "transactions.json", [(1, 0)])
+    t0 = time.monotonic()
+    res = find_loosened(hang, LOOSE, [("t", f)], scratch=tmp_path, timeout=3.0,
+                        sandbox_ok=False)
+    assert time.monotonic() - t0 < 15
+    assert "longer than 3 s" in res.error and res.loosened == []
+
+
+def test_changed_scoreboard_is_replayed_and_loosenings_listed(fifo, tmp_path):
+    design, spec = fifo
+    run_dir = tmp_path / "runs" / "r0_fill_drain"
+    run_dir.mkdir(parents=True)
+    _txn_file(run_dir / "transactions.json", [(8, 0)])
+    strict = answer("fifo_r0.json", scoreboard=STRICT)
+    loose = answer("fifo_r1.json", scoreboard=LOOSE)
+    with ScriptedServer([Reply(strict), Reply(loose)]) as srv:
+        gen = gen_for(srv, tmp_path)
+        b0 = gen.baseline(design, spec, seed=1)
+        failed = {"name": "r0_fill_drain", "seed": 1, "status": "failed", "round": 0,
+                  "message": "scoreboard mismatch: full disagrees with count",
+                  "log": str(run_dir / "sim.log")}
+        gen.review_round(b0, [failed])
+        ctx = RoundContext(round=1, holes=[_hole("fifo.sv", 40, "branch", "if")],
+                           failures=[failed], previous_tests=b0.tests, seed=1)
+        b1 = gen.next_round(design, spec, ctx)
+    loosened = [w for w in b1.weakened if "accepts a transaction the old one rejected" in w]
+    assert len(loosened) == 1
+    assert "test r0_fill_drain, cycle 2" in loosened[0] and '"count":8' in loosened[0]
+    assert any("replayed on 1 recorded transaction(s)" in n for n in b1.notes)
+
+
+def test_a_hanging_scoreboard_is_blamed_on_the_reference_model(fifo, tmp_path):
+    from dv.gen.llm_review import judge_failure
+
+    entry = {"name": "r0_t", "seed": 3, "status": "timeout", "message": "timed out after 60 s"}
+    assert "design deadlock" in judge_failure(entry, [], []).text
+    j = judge_failure({**entry, "scoreboard_hang": {"cycle": 17}}, [], [])
+    assert j.category == "model_hang" and "reference model (scoreboard) hung at cycle 17" in j.text
+    # the generator finds the checker's marker in the test's run directory
+    design, spec = fifo
+    run_dir = tmp_path / "runs" / "r0_t"
+    run_dir.mkdir(parents=True)
+    (run_dir / "scoreboard_hang.json").write_text('{"cycle": 17, "seconds": 2.0}')
+    with ScriptedServer([Reply(GOOD)]) as srv:
+        gen = gen_for(srv, tmp_path)
+        b0 = gen.baseline(design, spec, seed=1)
+        notes = gen.review_round(b0, [{**entry, "log": str(run_dir / "sim.log")}])
+    assert any("hung at cycle 17" in n and "not evidence about the design" in n for n in notes)

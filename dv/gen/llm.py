@@ -408,6 +408,9 @@ class LlmGenerator(Generator):
                 self._write(f"round-{rnd}-scoreboard.diff",
                             scoreboard_diff_text(old.source, valid.scoreboard.source, rnd))
                 weakened += [f"round {rnd}: {w}{after}" for w in lost]
+                w, n = self._replay_loosened(old, valid.scoreboard, rnd)
+                weakened += w
+                notes += n
             self.scoreboard = valid.scoreboard
             self.scoreboard_round = rnd
         for slot, kind, current in (("assertions", "assert", self.assertions),
@@ -447,6 +450,54 @@ class LlmGenerator(Generator):
         self.taken_tests |= {t.name for t in valid.tests}
         return Bundle(round=rnd, tests=list(valid.tests))
 
+    def _replay_loosened(self, old: ScoreboardInfo, new: ScoreboardInfo,
+                         rnd: int) -> tuple[list[str], list[str]]:
+        """Behaviour, not code: run the old and the new scoreboard (in a contained child
+        process) on the transactions the last round recorded; a transaction the old one
+        rejected and the new one accepts is a loosening. Returns (weakened, notes)."""
+        from dv.gen.sb_replay import find_loosened
+
+        files = []
+        for f in self.last_failures:
+            run_dir = self._run_dir(f)
+            if run_dir is not None:
+                files.append((str(f.get("name", "?")), run_dir / "transactions.json"))
+        if not files:
+            return [], []
+        prev_round = self.scoreboard_round or 0
+        res = find_loosened(wrap_scoreboard(old, self.name, prev_round),
+                            wrap_scoreboard(new, self.name, rnd), files,
+                            scratch=self.run_dir / "build" / "llm" / self.top)
+        if res.error:
+            return [], [f"round {rnd}: the old and new scoreboards could not be replayed on "
+                        f"the last round's transactions: {res.error}"]
+        how = "" if res.sandboxed else " (replayed under resource limits only: no OS sandbox)"
+        notes = [f"round {rnd}: old and new scoreboards replayed on {res.replayed} recorded "
+                 f"transaction(s){how}: {len(res.loosened)} now accepted that the old one "
+                 "rejected"]
+        weakened = []
+        for item in res.loosened:
+            txn = json.dumps(item["txn"], sort_keys=True, separators=(",", ":"))
+            weakened.append(f"round {rnd}: the new scoreboard accepts a transaction the old "
+                            f"one rejected (test {item['test']}, cycle {item['cycle']}): "
+                            f"{txn[:400]} — the old one said: {item['old'][:200]}")
+        return weakened, notes
+
+    def _run_dir(self, entry: dict[str, Any]) -> Path | None:
+        """A test's run directory, from its record (``log``) or its SimResult."""
+        if entry.get("run_dir"):
+            return Path(entry["run_dir"])
+        log = entry.get("log")
+        if not log:
+            return None
+        path = Path(log)
+        if not path.is_absolute():
+            for base in (self.root, self.run_dir, Path(".")):
+                if (base / path).exists():
+                    return (base / path).parent
+            return (self.root / path).parent
+        return path.parent
+
     def _failed_checks_note(self) -> str:
         mism = [f["name"] for f in self.last_failures
                 if "scoreboard mismatch" in str(f.get("message", ""))
@@ -466,6 +517,14 @@ class LlmGenerator(Generator):
         model_labels = set(self.status) | set(self.assertions) | set(self.covers)
         for f in failed:
             key = f"{f.get('round', rnd)}:{f.get('name')}"
+            run_dir = self._run_dir(f)
+            marker = run_dir / "scoreboard_hang.json" if run_dir is not None else None
+            if marker is not None and marker.is_file() and marker.stat().st_size < 4096:
+                try:
+                    hang = json.loads(marker.read_text())
+                except ValueError:
+                    hang = None
+                f = {**f, "scoreboard_hang": hang if isinstance(hang, dict) else {"cycle": "?"}}
             j = judge_failure(f, model_labels, self.spec_labels)
             refuted |= set(j.labels) & model_labels
             for label in j.labels:
@@ -588,8 +647,10 @@ def _entry(f: Any) -> dict[str, Any]:
     if isinstance(f, dict):
         return f
     job = getattr(f, "job", None)
+    run_dir = getattr(f, "run_dir", None)
     return {"name": getattr(job, "name", "?"), "seed": getattr(job, "seed", None),
-            "status": getattr(f, "status", "failed"), "message": getattr(f, "message", "")}
+            "status": getattr(f, "status", "failed"), "message": getattr(f, "message", ""),
+            "run_dir": str(run_dir) if run_dir is not None else None}
 
 
 def _name(path: str) -> str:

@@ -26,8 +26,8 @@ SCOREBOARD_CRASH = "reference model error (wrong reference model)"
 @dataclass
 class Judgement:
     test: str
-    category: str  # scoreboard_mismatch | model_crash | assertion_refuted | spec_property |
-    # structural | timeout | error | failed
+    category: str  # scoreboard_mismatch | model_crash | model_hang | assertion_refuted |
+    # spec_property | structural | timeout | error | failed
     text: str  # one line for the round's notes
     labels: tuple[str, ...] = ()  # refuted property labels
 
@@ -48,6 +48,11 @@ def judge_failure(entry: Mapping[str, Any], model_labels: Iterable[str],
     labels = refuted_labels(msg)
     mine = [x for x in labels if x in set(model_labels)]
     spec = [x for x in labels if x in set(spec_labels)]
+    hung = entry.get("scoreboard_hang")
+    if hung:  # the checker's watchdog saw one SCOREBOARD call run for seconds
+        return Judgement(name, "model_hang", f"{head}: the reference model (scoreboard) hung "
+                         f"at cycle {hung.get('cycle')} — a wrong reference model (model-written "
+                         f"code), not evidence about the design: {first}")
     if status == "timeout":
         return Judgement(name, "timeout", f"{head}: the simulation hung or ran past its time "
                          f"limit — a design deadlock or a too-long plan: {first}")
