@@ -220,3 +220,40 @@ def test_assertion_macros_are_expanded_and_lowered(tmp_path, capsys):
     assert "$error" not in by["Steps_A"]["text"]
     assert by["Steps_A"]["location"].endswith("sat_count_macro_props.sv:6")
     assert by["BelowEight_A"]["location"].endswith("sat_count_macro_props.sv:8")
+
+
+def test_inline_concurrent_sva_in_the_rtl_is_lowered(tmp_path, capsys):
+    code, text = dv_prove(["--rtl", str(D / "inline_sva.sv"), "--out", str(tmp_path), "--depth",
+                           "8", "--no-replay"], capsys)
+    assert code == 1, text
+    by = {p["name"]: p for p in record(tmp_path, "inline_sva")["properties"]}
+    assert {n: p["status"] for n, p in by.items()} == {
+        "a_grant": "proven", "a_quiet": "proven", "a_wrong": "refuted", "c_three": "covered",
+        "a_sat": "proven"}
+    assert by["a_wrong"]["origin"] == "rtl" and by["a_wrong"]["location"].endswith(
+        "inline_sva.sv:14")
+    assert by["c_three"]["step"] == 4
+
+
+def test_combinational_design_is_a_single_step_check(tmp_path, capsys):
+    src = tmp_path / "mux4.sv"
+    src.write_text(
+        "module mux4 (input logic [1:0] sel, input logic [3:0] d, output logic y,\n"
+        "             output logic [3:0] oh);\n"
+        "  assign y = d[sel];\n"
+        "  always_comb begin\n"
+        "    oh = 4'b0001 << sel;\n"
+        "    a_onehot: assert ($onehot(oh));\n"
+        "    a_pick: assert (y == |(d & oh));\n"
+        "    a_wrong: assert (oh != 4'b1000);\n"
+        "    c_three: cover (sel == 2'd3 && y);\n"
+        "  end\nendmodule\n")
+    code, text = dv_prove(["--rtl", str(src), "--out", str(tmp_path), "--no-replay"], capsys)
+    assert code == 1, text
+    rec = record(tmp_path, "mux4")
+    assert rec["frame"]["init"] == "comb"
+    by = {p["name"]: p for p in rec["properties"]}
+    assert by["a_onehot"]["verdict"] == "proven for every input (no state: single-step check)"
+    assert by["a_pick"]["status"] == "proven"
+    assert by["a_wrong"]["verdict"] == "refuted (an input violates it)"
+    assert by["c_three"]["status"] == "covered"

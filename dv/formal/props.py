@@ -68,6 +68,7 @@ class Collected:
     """What goes to Yosys, and the properties known before it runs."""
 
     yosys_files: list[Path] = field(default_factory=list)  # props files (or blanked copies)
+    rtl_copies: dict[Path, Path] = field(default_factory=dict)  # RTL file -> blanked copy
     rename: dict[str, str] = field(default_factory=dict)  # blanked copy -> original path
     concurrent: list[Property] = field(default_factory=list)  # lowered or unsupported
     monitor: object | None = None  # sva.LoweredModule
@@ -81,7 +82,8 @@ _CONCURRENT_KINDS = ("AssertPropertyStatement", "AssumePropertyStatement",
 
 
 def concurrent_statements(text: str, defines: Mapping[str, str] | None = None,
-                          include_dirs: Sequence[str | Path] = (), path: Path | None = None
+                          include_dirs: Sequence[str | Path] = (), path: Path | None = None,
+                          module: str | None = None
                           ) -> list[tuple[int, int, int, str, str | None, str]]:
     """Concurrent assertion statements of an SV text: (start, end, line, text, label, kind),
     read with ``FORMAL`` and ``defines`` defined (what Yosys will see).
@@ -90,7 +92,8 @@ def concurrent_statements(text: str, defines: Mapping[str, str] | None = None,
     open-source IP libraries, defined in an include file) are expanded by pyslang's
     preprocessor with ``include_dirs``: the statement's text is the expansion, ``start``/``end``
     span the macro invocation in ``text`` (what a copy for Yosys blanks), ``line`` is the
-    invocation's line."""
+    invocation's line. With ``module``, only the statements written directly in that
+    module's body (not in a generate block or another module)."""
     import pyslang
     from pyslang import parsing
     from pyslang import syntax as sx
@@ -111,6 +114,8 @@ def concurrent_statements(text: str, defines: Mapping[str, str] | None = None,
     def visit(node: object) -> bool:
         kind = str(getattr(node, "kind", ""))
         if kind.rsplit(".", 1)[-1] in _CONCURRENT_KINDS:
+            if module is not None and _direct_module(node) != module:
+                return True
             rng = node.sourceRange  # type: ignore[attr-defined]
             if sm.isMacroLoc(rng.start):
                 span = _macro_span(text, sm.getFullyOriginalRange(rng).start.offset)
@@ -142,6 +147,20 @@ def concurrent_statements(text: str, defines: Mapping[str, str] | None = None,
 
     tree.root.visit(visit)
     return sorted(found)
+
+
+def _direct_module(node: object) -> str | None:
+    """The module whose body holds ``node`` directly (a concurrent assertion item)."""
+    parent = getattr(node, "parent", None)
+    if parent is not None and str(getattr(parent, "kind", "")).endswith(
+            "ConcurrentAssertionMember"):
+        parent = getattr(parent, "parent", None)
+    if parent is None or not str(getattr(parent, "kind", "")).endswith("ModuleDeclaration"):
+        return None
+    try:
+        return parent.header.name.valueText  # type: ignore[attr-defined]
+    except AttributeError:
+        return None
 
 
 _STMT_START = re.compile(r"^\s*(?:\w+\s*:\s*)?(?:assert|assume|cover)\s+property\b")
@@ -225,11 +244,38 @@ def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 
 def collect(design: Design, *, props_files: Sequence[Path], spec_props: Sequence[SvaProperty],
-            spec_path: str | None, work_dir: Path, root: Path) -> Collected:
+            spec_path: str | None, work_dir: Path, root: Path,
+            rtl_files: Sequence[Path] = ()) -> Collected:
     """Lower the concurrent properties, write the monitor and blanked copies into
-    ``work_dir``, and list what Yosys must read besides the RTL."""
+    ``work_dir``, and list what Yosys must read besides the RTL.
+
+    Concurrent SVA written inline in the top module's body (``rtl_files``) is lowered the
+    same way (Yosys reads a copy of the file with it blanked); inline SVA elsewhere is left to
+    Yosys, which reads the simple forms and rejects the rest with its file and line."""
     out = Collected()
     pending: list[tuple[SvaProperty, str, Property]] = []
+    for n, rf in enumerate(rtl_files):
+        try:
+            text = rf.read_text(errors="replace")
+        except OSError:
+            continue
+        if "property" not in text:
+            continue
+        stmts = concurrent_statements(text, design.defines, design.include_dirs, rf,
+                                      module=design.top)
+        if not stmts:
+            continue
+        shown = _show(rf, root)
+        for _s, _e, line, stmt, label, kind in stmts:
+            prop = Property(label or f"{kind}@{Path(shown).name}:{line}", kind, shown, line,
+                            " ".join(stmt.split()), "rtl", label=label, concurrent=True)
+            pending.append((SvaProperty(text=stmt, line=line, label=label, kind=kind),
+                            shown, prop))
+        copy = work_dir / "rtl" / f"{n}_{rf.name}"
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        _write_if_changed(copy, _blank(text, [(s, e) for s, e, *_ in stmts]))
+        out.rtl_copies[rf] = copy
+        out.rename[str(copy.resolve())] = str(rf.resolve())
     for n, pf in enumerate(props_files):
         if not pf.is_file():
             raise InputError(f"the properties file {pf} does not exist.", file=str(pf),

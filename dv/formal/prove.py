@@ -133,7 +133,8 @@ class ProveRun:
 Progress = Callable[[str, object], None]
 
 INITS = ("auto", "reset", "initial", "any")  # dv prove --init
-FRAMES = {"reset": "from reset", "initial": "from initial values", "any": "from any state"}
+FRAMES = {"reset": "from reset", "initial": "from initial values", "any": "from any state",
+          "comb": "for every input"}  # comb: a design without state, checked in one step
 # a statement's summary verdict is its worst instance's; for a cover "worst" means: reachable
 # if any instance is, never "unreachable" while one is not proven unreachable
 ASSERT_RANK = {"refuted": 0, "unknown": 1, "unsupported": 1, "holds": 2, "proven": 3,
@@ -199,6 +200,15 @@ def verdict_text(status: str, res: CheckResult | None = None, depth: int = 0,
     """The verdict as the user reads it, with the frame its BMC part starts from (a
     k-induction proof is BMC from that frame plus an inductive step from any state)."""
     fr = f" {frame}" if frame else ""
+    if frame == FRAMES["comb"]:  # no state: one step decides everything
+        if status == "proven":
+            return "proven for every input (no state: single-step check)"
+        if status == "refuted":
+            return "refuted (an input violates it)"
+        if status == "covered":
+            return "covered (an input reaches it)"
+        if status == "unreachable":
+            return "unreachable for every input"
     if status == "proven" and res is not None:
         return f"proven{fr} (k-induction, k={res.k})"
     if status == "refuted" and res is not None:
@@ -286,18 +296,21 @@ def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
     props_set = {p.resolve() for p in props_paths}
     build_root = Path(out) / "build"
     work = build_root / "formal" / f"{design.top}-inputs"
+    rtl_paths = [f for f in (_abs(f, root) for f in design.files) if f.resolve() not in props_set]
     collected = collect(design, props_files=props_paths,
                         spec_props=spec_obj.properties if spec_obj else [],
-                        spec_path=spec_path, work_dir=work, root=root)
-    rtl_paths = [f for f in (_abs(f, root) for f in design.files) if f.resolve() not in props_set]
+                        spec_path=spec_path, work_dir=work, root=root, rtl_files=rtl_paths)
     seconds["frontend"] = time.monotonic() - t0
 
     t0 = time.monotonic()
     note("model-start", design.top)
     from dv.formal.anyvalues import rewrite_files
 
+    blanked = [collected.rtl_copies.get(p, p) for p in rtl_paths]
     yosys_rtl, any_rename, any_dirs = rewrite_files(
-        rtl_paths, work, {p: _shown(p, root) for p in rtl_paths})
+        blanked, work, {collected.rtl_copies.get(p, p): _shown(p, root) for p in rtl_paths})
+    any_rename = {copy: collected.rename.get(orig, orig) for copy, orig in any_rename.items()}
+    any_dirs += [p.parent.resolve() for p in collected.rtl_copies]
     try:
         model = build_model(yosys_rtl + collected.yosys_files, top=design.top,
                             build_root=build_root, params=design.overrides,
@@ -421,6 +434,8 @@ def resolve_init(init: str, design: Design, model: SmtModel, notes: list[str]
     Registers without an initial value are arbitrary at step 0 in every frame."""
     if init not in INITS:
         raise InputError(f"unknown --init {init!r}; use one of {', '.join(INITS)}.")
+    if not model.registers and not model.memories:
+        return "comb", None, "no registers: every check is decided in one step"
     rst = design.reset
     rst_input = rst is not None and any(i.name == rst.name for i in model.inputs)
     if init == "reset" or (init == "auto" and rst_input):

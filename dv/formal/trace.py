@@ -301,7 +301,8 @@ def sim_sources(design: Design, rtl_files: Sequence[Path], props_files: Sequence
     from dv.gen import harness
 
     sources = [str(f) for f in rtl_files] + [str(p) for p in props_files]
-    timing = any("##" in p.read_text(errors="replace") for p in props_files)
+    timing = any("##" in p.read_text(errors="replace")
+                 for p in [*props_files, *rtl_files])  # inline SVA in the RTL too
     work_dir.mkdir(parents=True, exist_ok=True)
     ctl = work_dir / f"{CTL_MODULE}.sv"
     if not ctl.is_file() or ctl.read_text() != ctl_module(design.top):
