@@ -776,6 +776,8 @@ def test_changed_scoreboard_is_replayed_and_loosenings_listed(fifo, tmp_path):
     loosened = [w for w in b1.weakened if "accepts a transaction the old one rejected" in w]
     assert len(loosened) == 1
     assert "test r0_fill_drain, cycle 2" in loosened[0] and '"count":8' in loosened[0]
+    assert any("accepts 1 recorded transaction(s) the old one rejected (in r0_fill_drain)" in w
+               for w in b1.weakened)
     assert any("replayed on 1 recorded transaction(s)" in n for n in b1.notes)
 
 

@@ -69,6 +69,7 @@ from dv.redact import redact
 DEFAULT_MAX_PROMPT_TOKENS = 16_000
 DEFAULT_MAX_REPAIRS = 2
 MIN_PROMPT_TOKENS = 1_000
+SHOWN_LOOSENED = 3  # loosened transactions listed per round (with the total)
 
 
 @dataclass
@@ -473,10 +474,14 @@ class LlmGenerator(Generator):
                         f"the last round's transactions: {res.error}"]
         how = "" if res.sandboxed else " (replayed under resource limits only: no OS sandbox)"
         notes = [f"round {rnd}: old and new scoreboards replayed on {res.replayed} recorded "
-                 f"transaction(s){how}: {len(res.loosened)} now accepted that the old one "
-                 "rejected"]
+                 f"transaction(s){how}: {res.total} now accepted that the old one rejected"]
         weakened = []
-        for item in res.loosened:
+        if res.total:
+            tests = ", ".join(dict.fromkeys(str(x["test"]) for x in res.loosened))
+            weakened.append(f"round {rnd}: the new scoreboard accepts {res.total} recorded "
+                            f"transaction(s) the old one rejected (in {tests}); the first "
+                            f"{min(SHOWN_LOOSENED, res.total)} follow")
+        for item in res.loosened[:SHOWN_LOOSENED]:
             txn = json.dumps(item["txn"], sort_keys=True, separators=(",", ":"))
             weakened.append(f"round {rnd}: the new scoreboard accepts a transaction the old "
                             f"one rejected (test {item['test']}, cycle {item['cycle']}): "

@@ -37,6 +37,7 @@ RESULT_LIMIT = 1 << 20
 class ReplayResult:
     loosened: list[dict[str, Any]] = field(default_factory=list)  # {test, cycle, txn, old}
     replayed: int = 0  # transactions both models were run on
+    total: int = 0  # loosened transactions in all (``loosened`` keeps the first few)
     sandboxed: bool = False
     error: str = ""  # why the replay could not run (then loosened is empty)
 
@@ -61,7 +62,7 @@ def _load(source: str) -> Any:
 def _replay(job: dict[str, Any]) -> dict[str, Any]:
     old, new = _load(job["old"]), _load(job["new"])
     loosened: list[dict[str, Any]] = []
-    replayed = 0
+    replayed = total = 0
     for test, path in job["files"]:
         try:
             events = json.loads(Path(path).read_text())
@@ -84,12 +85,13 @@ def _replay(job: dict[str, Any]) -> dict[str, Any]:
             except Exception as exc:
                 now = f"{type(exc).__name__}: {exc}"
             replayed += 1
+            total += bool(was and not now)
             if was and not now and len(loosened) < MAX_LOOSENED:
                 loosened.append({"test": test, "cycle": txn.get("cycle"),
                                  "txn": {k: txn.get(k) for k in ("in", "out", "fsm")},
                                  "old": str(was)[:300]})
             prev = txn
-    return {"loosened": loosened, "replayed": replayed}
+    return {"loosened": loosened, "replayed": replayed, "total": total}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,6 +169,7 @@ def find_loosened(old_source: str, new_source: str, files: list[tuple[str, Path]
         return out
     out.loosened = list(data.get("loosened", []))[:MAX_LOOSENED]
     out.replayed = int(data.get("replayed", 0))
+    out.total = max(len(out.loosened), int(data.get("total", 0)))
     if not sandboxed:
         out.error = ""  # ran, but only under resource limits (recorded by the caller)
     return out
