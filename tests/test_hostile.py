@@ -148,3 +148,14 @@ def test_docstrings_and_comments_cannot_be_ended_by_model_text(text):
     assert isinstance(fn, ast.FunctionDef) and len(fn.body) == 2  # docstring + return
     assert ast.get_docstring(fn, clean=False) == text
     src.encode("utf-8")
+
+
+def test_file_headers_stay_one_comment_line():
+    from types import SimpleNamespace
+
+    from dv.gen.harness import header
+
+    design = SimpleNamespace(files=["a\nimport os.sv"], top="t{x}")
+    line = header("#", "tests", design, "openai/x\rimport os")
+    assert "\n" not in line and "\r" not in line
+    assert line.format(hash="0123").endswith("dv-hash: 0123") and "t{x}" in line.format(hash="")
