@@ -105,9 +105,16 @@ def inspect(rtl, top, defines, includes, params, as_json):
         click.echo(json.dumps(design_to_json(design), indent=1))
         return
     console.print(f"[bold]{design.top}[/bold]  ({', '.join(design.files)})")
-    t = Table("port", "dir", "width", "signed", title="Ports")
+    t = Table("port", "dir", "width", "signed", "stimulus role", title="Ports")
+    special = {c.name: "clock" for c in design.clocks} | {r.name: "reset" for r in design.resets}
     for p in design.ports:
-        t.add_row(p.name, p.direction, str(p.width), "yes" if p.signed else "")
+        width = f"{p.width // p.depth}x{p.depth}" if p.depth > 1 else str(p.width)
+        role = special.get(p.name, p.role)
+        if p.name in design.held:
+            role += f" (held at {design.held[p.name]})"
+        if p.role_evidence and p.name not in special:
+            role += ": " + "; ".join(p.role_evidence)
+        t.add_row(p.name, p.direction, width, "yes" if p.signed else "", role)
     console.print(t)
     if design.parameters:
         t = Table("parameter", "value", "kind", title="Parameters")

@@ -465,7 +465,8 @@ def _write_results(run: ClosureRun, manifest_tests: list[ManifestTest],
         expected={k: [v.hit, v.total] for k, v in summ.items()},
     )
     write_generated(tb / MANIFEST, harness.header("#", "testbench manifest", design,
-                                                  run.generator), render(manifest))
+                                                  run.generator),
+                    render(manifest) + harness.timing_toml(design))
 
 
 __all__ = ["ClosureOptions", "ClosureRun", "RoundRecord", "run_closure", "__version__"]

@@ -63,7 +63,7 @@ def rerun_testbench(tb_dir: Path, *, build_root: Path, parallel: int | None = No
     results = run_tests(b, jobs, build_root / "runs" / m.top, parallel=parallel)
     waivers = parse_spec(root / m.spec).waivers if m.spec else []
     cov = Coverage()
-    design = _design(m, root)
+    design = _design(m, root, tb_dir)
     for r in results:
         if r.coverage_file.is_file():
             cov.merge(read_dat(r.coverage_file, root=root, test=r.job.name), test=r.job.name)
@@ -77,10 +77,23 @@ def rerun_testbench(tb_dir: Path, *, build_root: Path, parallel: int | None = No
         failed_tests=[r.job.name for r in results if r.status != "passed"])
 
 
-def _design(m, root: Path):
-    """The design as the manifest names it: functional points are named after its signals."""
-    from dv.design.frontend import load_design
+def _design(m, root: Path, tb_dir: Path | None = None):
+    """The design as the manifest names it: functional points are named after its signals.
+    The ``[timing]`` table (clock, resets, held inputs as generated) is applied when present."""
+    import tomllib
 
-    return load_design([root / f for f in m.rtl], top=m.top, defines=m.defines,
-                       include_dirs=[root / i for i in m.include_dirs],
-                       overrides=m.parameters, root=root)
+    from dv.design.frontend import load_design
+    from dv.manifest import MANIFEST
+
+    timing: dict = {}
+    if tb_dir is not None and (tb_dir / MANIFEST).is_file():
+        timing = tomllib.loads((tb_dir / MANIFEST).read_text()).get("timing", {})
+    design = load_design([root / f for f in m.rtl], top=m.top, defines=m.defines,
+                         include_dirs=[root / i for i in m.include_dirs],
+                         overrides=m.parameters, root=root, clock=timing.get("clock"),
+                         resets=timing.get("resets"))
+    if timing.get("hold"):
+        from dv.design.roles import apply_holds
+
+        apply_holds(design, {k: str(v) for k, v in timing["hold"].items()})
+    return design

@@ -130,3 +130,119 @@ def test_backward_slice_finds_the_enabling_sequence(tmp_path, monkeypatch):
     # the relock value (locked <= 1 at reset) is not asked for: the hole needs locked == 0
     unlock = next(s for s in d.source_map.statements if s.text.startswith("locked <= 1'b0"))
     assert hole_constraints(_hole(conditions=unlock.conditions), d)["cmd"] == {0x5A, 0xA5}
+
+
+# -- stimulus roles (issue 10) ---------------------------------------------------------------
+
+DESIGNS = __import__("pathlib").Path(__file__).resolve().parent / "data" / "designs"
+
+
+def _timer():
+    from dv.design import load_design
+
+    return load_design([DESIGNS / "prescale_timer.v"], root=DESIGNS)
+
+
+def test_roles_of_the_prescale_timer():
+    d = _timer()
+    roles = {p.name: p.role for p in d.data_inputs()}
+    assert roles == {"prescale": "config", "start": "control"}
+    assert any("compared with counter count" in e for e in d.port("prescale").role_evidence)
+
+
+def test_roles_load_compare_accumulate(tmp_path):
+    from dv.design import load_design
+
+    (tmp_path / "m.v").write_text("""\
+module m (input clk, input rst, input [7:0] reload, input [7:0] limit, input [7:0] x,
+          input [7:0] speed, input wr, output reg [7:0] acc, output reg hit);
+  reg [7:0] down, up;
+  always @(posedge clk) begin
+    if (down == 0) down <= reload; else down <= down - 8'd1;
+    up <= up + 1;
+    hit <= (up >= limit);
+    if (wr) acc <= acc + x;
+    if (rst) begin down <= 0; up <= 0; acc <= 0; hit <= 0; end
+  end
+endmodule
+""")
+    d = load_design([tmp_path / "m.v"], root=tmp_path)
+    roles = {p.name: p.role for p in d.data_inputs()}
+    # reload: loaded into a counter; limit: compared with one; x: only accumulated (data);
+    # speed: read nowhere, named like nothing (data); wr: a 1-bit strobe (control)
+    assert roles == {"reload": "config", "limit": "config", "x": "data", "speed": "data",
+                     "wr": "control"}
+    assert any("loaded into counter down" in e for e in d.port("reload").role_evidence)
+
+
+def test_config_inputs_held_per_test_and_swept_across_tests():
+    from dv.design.roles import apply_holds, config_sweep
+
+    d = _timer()
+    sweep = config_sweep(d.port("prescale"), d)
+    assert sweep[:3] == [2, 1, 3] and 65535 in sweep and 0 in sweep
+    b = BuiltinGenerator().baseline(d, None, seed=1)
+    held = [t.plan.get("config", {}).get("prescale") for t in b.tests]
+    free = [t.name for t in b.tests if t.plan.get("free_config")]
+    assert free == ["r0_corners"]  # one test drives it like data, for its toggles
+    assert held == [sweep[0], sweep[1], None, sweep[3]]  # one value per test, in sweep order
+    apply_holds(d, {"prescale": "0x20"})
+    b = BuiltinGenerator().baseline(d, None, seed=1)
+    assert {t.plan["config"]["prescale"] for t in b.tests if "config" in t.plan} == {32}
+    assert d.port("prescale").role == "config"
+
+
+def test_hold_errors():
+    import pytest
+
+    from dv.design.roles import apply_holds
+    from dv.errors import InputError
+
+    d = _timer()
+    for holds, words in (({"nope": "1"}, "not an input"), ({"rst": "1"}, "not an input"),
+                         ({"prescale": "x"}, "not an integer"),
+                         ({"prescale": "70000"}, "does not fit")):
+        with pytest.raises(InputError) as info:
+            apply_holds(d, holds)
+        assert words in info.value.message
+
+
+def test_harness_description_roles_resets_and_shapes(tmp_path):
+    from dv.design import load_design
+    from dv.gen.harness import design_description
+
+    d = _timer()
+    desc = design_description(d)
+    assert desc["inputs"]["prescale"]["role"] == "config"
+    assert desc["config"]["prescale"][:3] == [2, 1, 3]
+    assert desc["resets"] == [{"name": "rst", "active": 1, "async": False, "cycles": 3}]
+    (tmp_path / "c.sv").write_text(
+        "module c (input logic [7:0] v [3], output logic [7:0] s);\n"
+        "  assign s = v[0] + v[1] + v[2];\nendmodule\n")
+    c = load_design([tmp_path / "c.sv"], root=tmp_path)
+    desc = design_description(c)
+    assert desc["clock"] is None and desc["reset"] is None and desc["resets"] == []
+    assert desc["inputs"]["v"] == {"width": 8, "signed": False, "depth": 3, "role": "data"}
+
+
+@__import__("pytest").mark.slow
+def test_config_role_reaches_what_random_config_does_not(tmp_path, monkeypatch):
+    """Class 2 of issue 10: the timer expires only while its prescale holds still."""
+    import dataclasses
+
+    from dv.loop import ClosureOptions, run_closure
+
+    monkeypatch.chdir(DESIGNS)  # the design's file names are relative to its root
+
+    def run(with_roles: bool, out):
+        d = _timer()
+        if not with_roles:
+            d.ports = [dataclasses.replace(p, role="data") if p.role else p for p in d.ports]
+        opts = ClosureOptions(rounds=2, out=out, root=DESIGNS, formal=False, parallel=2)
+        return run_closure(d, None, BuiltinGenerator(), opts).coverage.summary()
+
+    without = run(False, tmp_path / "without")
+    with_roles = run(True, tmp_path / "with")
+    assert without["branch"].hit < without["branch"].total  # the timer never expires
+    assert with_roles["branch"].hit == with_roles["branch"].total
+    assert with_roles["line"].hit == with_roles["line"].total

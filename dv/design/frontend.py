@@ -31,7 +31,7 @@ import pyslang
 from pyslang import ast, parsing
 from pyslang import syntax as sx
 
-from dv.design import infer
+from dv.design import infer, roles
 from dv.design.model import Clock, Design, Parameter, Port, Reset, Signal
 from dv.design.paths import relative_path
 from dv.design.sourcemap import SourceMapBuilder, SourceText
@@ -74,6 +74,7 @@ def load_design(
     design.include_dirs = [relative_path(d, root) for d in include_dirs]
     design.overrides = overrides
     apply_timing(design, clock, resets)
+    roles.assign_roles(design)
     return design
 
 

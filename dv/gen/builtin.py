@@ -41,11 +41,12 @@ class BuiltinGenerator(Generator):
             TestPlan("r0_corners", {"segments": [
                 {"cycles": 300, "data": "corner", "default_bias": 0.5},
                 {"cycles": 4 * _widest(design), "data": "walk", "default_bias": 0.5},
-                {"cycles": 300, "data": "corner", "default_bias": 0.9}]},
+                {"cycles": 300, "data": "corner", "default_bias": 0.9}], "free_config": True},
                 "corner values (zero, all ones, extremes, alternating bits) and walking ones"),
             TestPlan("r0_reset", {"segments": _with_resets(_phased(design, rng, 4, 200))},
                      "phased random with reset asserted in the middle of activity"),
         ]
+        _sweep_config(design, tests, 0)
         props = list(spec.properties) if spec is not None else []
         return Bundle(round=0, tests=tests, properties=props)
 
@@ -99,9 +100,35 @@ class BuiltinGenerator(Generator):
             tests.append(TestPlan(f"r{ctx.round}_reset", {
                 "segments": _with_resets(_phased(design, rng, 6, 150))},
                 "reset pulses in the middle of activity"))
+        _sweep_config(design, tests, ctx.round * 7)
         notes = [f"builtin round {ctx.round}: {len(ctx.holes)} open hole(s), "
                  f"{len(directives)} input constraint set(s), {len(deep)} without"]
         return Bundle(round=ctx.round, tests=tests, notes=notes)
+
+
+def _sweep_config(design: Design, tests: list[TestPlan], offset: int) -> None:
+    """Hold each configuration input at one value per test, a different one from test to test
+    (small values, the design's parameter values, corners: see ``config_sweep``). A test whose
+    segments prefer values for a configuration input (a directed test) holds the first of them.
+    """
+    from dv.design.roles import config_sweep
+
+    configs = [p for p in design.data_inputs() if p.role == "config" and p.depth == 1]
+    for i, t in enumerate(tests):
+        if t.plan.get("free_config"):
+            t.purpose += "; configuration inputs driven like data (for their toggles)"
+            continue
+        chosen = {}
+        for p in configs:
+            preferred = [v for seg in t.plan.get("segments", [])
+                         for v in seg.get("values", {}).get(p.name, [])]
+            sweep = config_sweep(p, design)
+            chosen[p.name] = preferred[0] if preferred and p.name not in design.held \
+                else sweep[(offset + i) % len(sweep)]
+        if chosen:
+            t.plan["config"] = chosen
+            t.purpose += "; configuration held at " + ", ".join(
+                f"{k}={v}" for k, v in chosen.items())
 
 
 def _directed(design: Design, rng: random.Random, cons: dict[str, tuple[int, ...]],
@@ -134,7 +161,7 @@ def _cycles(plan: dict) -> int:
 def _phased(design: Design, rng: random.Random, n: int, cycles: int,
             extreme: bool = False) -> list[dict]:
     levels = (0.03, 0.97) if extreme else BIAS_LEVELS
-    one_bit = [p.name for p in design.data_inputs() if p.width == 1]
+    one_bit = [p.name for p in design.data_inputs() if p.width == 1 and p.role != "config"]
     segs = []
     for _ in range(n):
         segs.append({

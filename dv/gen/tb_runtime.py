@@ -19,7 +19,7 @@ import time
 import cocotb
 import pyuvm
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge
+from cocotb.triggers import Event, FallingEdge, Timer
 from pyuvm import (
     uvm_analysis_port,
     uvm_driver,
@@ -34,9 +34,41 @@ from pyuvm import (
 
 INPUTS: dict = DESIGN["inputs"]
 OUTPUTS: dict = DESIGN["outputs"]
-CLOCK: dict = DESIGN["clock"]
+CLOCK: dict | None = DESIGN["clock"]  # None: a combinational design, driven with a settle delay
 RESET: dict | None = DESIGN["reset"]
+RESETS: list = DESIGN.get("resets") or ([RESET] if RESET else [])  # every reset port
 FSMS: list = DESIGN["fsms"]
+HELD: dict = DESIGN.get("held", {})  # inputs the user holds (--hold): one value in every test
+SWEEP: dict = DESIGN.get("config", {})  # configuration inputs: values to hold, one per test
+PERIOD_NS: int = CLOCK["period_ns"] if CLOCK else DESIGN.get("settle_ns", 10)
+TICK = Event()  # combinational designs: set once per applied item, when the outputs settled
+
+
+def drive(handle, value) -> None:
+    """Write an input: an int, or a list of ints for an unpacked array (element by element)."""
+    if isinstance(value, list):
+        for i, v in zip(handle.range, value, strict=False):
+            handle[i].value = v
+    else:
+        handle.value = value
+
+
+def test_config(plan: dict, rng: random.Random) -> dict:
+    """The configuration inputs' values for one test: held by the user, set by the plan, the
+    first value a plan segment prefers, else one of the sweep values."""
+    out = {}
+    if plan.get("free_config"):  # configuration inputs driven like data, for their toggles
+        return {k: v for k, v in HELD.items() if k in SWEEP}
+    for name, values in SWEEP.items():
+        if name in HELD:
+            out[name] = HELD[name]
+        elif name in plan.get("config", {}):
+            out[name] = plan["config"][name]
+        else:
+            preferred = [v for seg in plan.get("segments", [])
+                         for v in seg.get("values", {}).get(name, [])]
+            out[name] = preferred[0] if preferred else rng.choice(values)
+    return out
 
 
 def max_value(width: int) -> int:
@@ -64,7 +96,8 @@ class DvItem(uvm_sequence_item):
         self.reset = reset
 
     def __str__(self) -> str:
-        vals = " ".join(f"{k}={v:#x}" for k, v in self.values.items())
+        vals = " ".join(f"{k}={v:#x}" if isinstance(v, int) else f"{k}={v}"
+                        for k, v in self.values.items())
         return f"{'RESET ' if self.reset else ''}{vals}"
 
 
@@ -76,10 +109,18 @@ class Stimulus:
     ("uniform" | "corner" | "walk"); ``corner_p`` (probability of a corner value when uniform).
     """
 
-    def __init__(self, rng: random.Random, segment: dict):
+    def __init__(self, rng: random.Random, segment: dict, config: dict | None = None):
         self.rng = rng
         self.seg = segment
         self.step = 0
+        self.config = {**(config or {}), **HELD}
+
+    def value(self, name: str, spec: dict):
+        if name in self.config:
+            return self.config[name]
+        if spec.get("depth", 1) > 1:
+            return [self.pick(name, spec) for _ in range(spec["depth"])]
+        return self.pick(name, spec)
 
     def pick(self, name: str, spec: dict) -> int:
         seg, rng, width = self.seg, self.rng, spec["width"]
@@ -97,13 +138,17 @@ class Stimulus:
         return rng.getrandbits(width)
 
     def next(self) -> dict:
-        values = {name: self.pick(name, spec) for name, spec in INPUTS.items()}
+        values = {name: self.value(name, spec) for name, spec in INPUTS.items()}
         self.step += 1
         return values
 
 
-def idle_values() -> dict:
-    return {name: 0 for name in INPUTS}
+def idle_values(config: dict | None = None) -> dict:
+    """Inputs during reset: zero, configuration inputs at their test value."""
+    out = {name: [0] * spec["depth"] if spec.get("depth", 1) > 1 else 0
+           for name, spec in INPUTS.items()}
+    out.update({k: v for k, v in {**(config or {}), **HELD}.items() if k in out})
+    return out
 
 
 class PlanSequence(uvm_sequence):
@@ -115,14 +160,16 @@ class PlanSequence(uvm_sequence):
 
     async def body(self):
         rng = random.Random(random.getrandbits(64))  # follows cocotb's per-test seed
+        config = test_config(self.plan, rng)
         for seg in self.plan["segments"]:
             if seg.get("kind") == "reset":
-                for _ in range(seg.get("cycles", 2)):
-                    item = DvItem("reset", idle_values(), reset=True)
+                cycles = max([seg.get("cycles", 2)] + [r.get("cycles", 0) for r in RESETS])
+                for _ in range(cycles):
+                    item = DvItem("reset", idle_values(config), reset=True)
                     await self.start_item(item)
                     await self.finish_item(item)
                 continue
-            stim = Stimulus(rng, seg)
+            stim = Stimulus(rng, seg, config)
             for _ in range(seg["cycles"]):
                 item = DvItem("item", stim.next())
                 await self.start_item(item)
@@ -136,13 +183,20 @@ class DvDriver(uvm_driver):
         self.dut = cocotb.top
 
     def apply(self, item: DvItem) -> None:
-        if RESET is not None:
-            active = RESET["active"]
-            getattr(self.dut, RESET["name"]).value = active if item.reset else 1 - active
+        for rst in RESETS:
+            active = rst["active"]
+            getattr(self.dut, rst["name"]).value = active if item.reset else 1 - active
         for name, value in item.values.items():
-            getattr(self.dut, name).value = value
+            drive(getattr(self.dut, name), value)
 
     async def run_phase(self):
+        if CLOCK is None:  # combinational: apply, let the logic settle, let the monitor look
+            while True:
+                item = await self.seq_item_port.get_next_item()
+                self.apply(item)
+                await Timer(PERIOD_NS, unit="ns")
+                TICK.set()
+                self.seq_item_port.item_done()
         clk = getattr(self.dut, CLOCK["name"])
         while True:
             item = await self.seq_item_port.get_next_item()
@@ -151,8 +205,10 @@ class DvDriver(uvm_driver):
             self.seq_item_port.item_done()
 
 
-def read(handle) -> int | None:
-    """Integer value of a signal, or None when it holds X or Z."""
+def read(handle) -> int | list | None:
+    """Integer value of a signal, or None when it holds X or Z (a list for an unpacked array)."""
+    if isinstance(handle, cocotb.handle.ArrayObject):
+        return [read(handle[i]) for i in handle.range]
     val = handle.value
     if not val.is_resolvable:
         return None
@@ -172,14 +228,18 @@ class DvMonitor(uvm_monitor):
 
     async def run_phase(self):
         dut = self.dut
-        clk = getattr(dut, CLOCK["name"])
+        clk = getattr(dut, CLOCK["name"]) if CLOCK is not None else None
         ins = [(n, getattr(dut, n)) for n in INPUTS]
         outs = [(n, getattr(dut, n)) for n in OUTPUTS]
         fsms = [(f["var"], getattr(dut, f["var"])) for f in FSMS]
         rst = getattr(dut, RESET["name"]) if RESET is not None else None
         cycle = 0
         while True:
-            await FallingEdge(clk)
+            if clk is None:
+                await TICK.wait()
+                TICK.clear()
+            else:
+                await FallingEdge(clk)
             cycle += 1
             in_reset = rst is not None and read(rst) == RESET["active"]
             self.ap.write({
@@ -253,7 +313,7 @@ class DvChecker(uvm_subscriber):
             self.record("p", txn)
             return
         for name, value in txn["out"].items():
-            if value is None:
+            if value is None or (isinstance(value, list) and None in value):
                 self.error(txn, f"output {name} is X/Z")
         for fsm in FSMS:
             value = txn["fsm"][fsm["var"]]
@@ -301,7 +361,7 @@ class DvCoverage(uvm_subscriber):
     def build_phase(self):
         self.bins: dict[str, int] = {}
         for name, spec in INPUTS.items():
-            if spec["width"] > 1:
+            if spec["width"] > 1 and spec.get("depth", 1) == 1:
                 self.bins[f"input {name} == 0"] = 0
                 self.bins[f"input {name} == max"] = 0
         for fsm in FSMS:
@@ -315,7 +375,7 @@ class DvCoverage(uvm_subscriber):
             self.last_state = {}
             return
         for name, spec in INPUTS.items():
-            if spec["width"] > 1:
+            if spec["width"] > 1 and spec.get("depth", 1) == 1:
                 value = txn["in"][name]
                 if value == 0:
                     self.bins[f"input {name} == 0"] += 1
@@ -363,13 +423,19 @@ class DvTest(uvm_test):
     async def run_phase(self):
         self.raise_objection()
         dut = cocotb.top
-        for name in INPUTS:
-            getattr(dut, name).value = 0
-        if RESET is not None:
-            getattr(dut, RESET["name"]).value = RESET["active"]
+        for name, value in idle_values().items():
+            drive(getattr(dut, name), value)
+        for rst in RESETS:
+            getattr(dut, rst["name"]).value = rst["active"]
+        plan = dict(self.PLAN)
+        plan["segments"] = [{"kind": "reset", "cycles": 3}] + list(self.PLAN["segments"])
+        if CLOCK is None:
+            await PlanSequence("plan", plan).start(self.env.seqr)
+            await Timer(PERIOD_NS, unit="ns")
+            self.drop_objection()
+            return
         clk = getattr(dut, CLOCK["name"])
         cocotb.start_soon(Clock(clk, CLOCK["period_ns"], unit="ns").start())
-        plan = {"segments": [{"kind": "reset", "cycles": 3}] + list(self.PLAN["segments"])}
         await PlanSequence("plan", plan).start(self.env.seqr)
         for _ in range(2):  # let the monitor see the last item's effect
             await FallingEdge(clk)
