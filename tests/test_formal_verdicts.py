@@ -257,3 +257,18 @@ def test_combinational_design_is_a_single_step_check(tmp_path, capsys):
     assert by["a_pick"]["status"] == "proven"
     assert by["a_wrong"]["verdict"] == "refuted (an input violates it)"
     assert by["c_three"]["status"] == "covered"
+
+
+def test_bound_checker_with_its_own_state_in_every_instance(tmp_path, capsys):
+    code, text = dv_prove(["--rtl", str(D / "hs_pair.sv"), "--props", str(D / "hs_chk.sv"),
+                           "--out", str(tmp_path), "--depth", "8", "--no-replay"], capsys)
+    assert code == 1, text
+    rec = record(tmp_path, "hs_pair")
+    by = {p["name"]: p["status"] for p in rec["properties"]}
+    assert by == {"u0.chk_i.a_follows": "proven", "u1.chk_i.a_follows": "refuted",
+                  "u0.chk_i.a_pend": "proven", "u1.chk_i.a_pend": "refuted",
+                  "u0.chk_i.c_two": "covered", "u1.chk_i.c_two": "covered"}
+    sts = {s["name"]: s for s in rec["statements"]}
+    assert sts["a_pend"]["counts"] == {"refuted": 1, "proven": 1}
+    assert all(p["location"].endswith(f"hs_chk.sv:{ln}") for p, ln in
+               zip(rec["properties"], [8, 8, 9, 9, 10, 10], strict=True))

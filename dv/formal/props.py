@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dv.design.model import Design
@@ -75,6 +75,18 @@ class Collected:
     monitor_labels: dict[str, Property] = field(default_factory=dict)  # label in monitor -> prop
     monitor_instance: str = ""
     monitor_file: Path | None = None
+    checker_monitors: list[CheckerMonitor] = field(default_factory=list)
+
+
+@dataclass
+class CheckerMonitor:
+    """The lowered concurrent properties of one bound checker module, bound into it (so its
+    own declarations, counters and shadow state are read, in every instance)."""
+
+    module: str
+    lowered: object  # sva.LoweredModule
+    labels: dict[str, Property]  # label in the monitor -> property
+    file: Path
 
 
 _CONCURRENT_KINDS = ("AssertPropertyStatement", "AssumePropertyStatement",
@@ -83,7 +95,7 @@ _CONCURRENT_KINDS = ("AssertPropertyStatement", "AssumePropertyStatement",
 
 def concurrent_statements(text: str, defines: Mapping[str, str] | None = None,
                           include_dirs: Sequence[str | Path] = (), path: Path | None = None,
-                          module: str | None = None
+                          module: str | None = None, modules: dict | None = None
                           ) -> list[tuple[int, int, int, str, str | None, str]]:
     """Concurrent assertion statements of an SV text: (start, end, line, text, label, kind),
     read with ``FORMAL`` and ``defines`` defined (what Yosys will see).
@@ -93,7 +105,8 @@ def concurrent_statements(text: str, defines: Mapping[str, str] | None = None,
     preprocessor with ``include_dirs``: the statement's text is the expansion, ``start``/``end``
     span the macro invocation in ``text`` (what a copy for Yosys blanks), ``line`` is the
     invocation's line. With ``module``, only the statements written directly in that
-    module's body (not in a generate block or another module)."""
+    module's body (not in a generate block or another module). ``modules``, when given, is
+    filled with start -> the module whose body holds the statement directly (or None)."""
     import pyslang
     from pyslang import parsing
     from pyslang import syntax as sx
@@ -143,6 +156,8 @@ def concurrent_statements(text: str, defines: Mapping[str, str] | None = None,
             m = re.match(r"^\s*(?:\w+\s*:\s*)?(assert|assume|cover)\b", stmt)
             found.append((start, end, text.count("\n", 0, start) + 1, stmt, label,
                           m.group(1) if m else "assert"))
+            if modules is not None:
+                modules[start] = _direct_module(node)
         return True
 
     tree.root.visit(visit)
@@ -276,24 +291,33 @@ def collect(design: Design, *, props_files: Sequence[Path], spec_props: Sequence
         _write_if_changed(copy, _blank(text, [(s, e) for s, e, *_ in stmts]))
         out.rtl_copies[rf] = copy
         out.rename[str(copy.resolve())] = str(rf.resolve())
+    checker_pending: dict[str, list[tuple[SvaProperty, str, Property]]] = {}
+    copies: list[tuple[Path, str, dict[int, str | None]]] = []  # blanked copies to write
     for n, pf in enumerate(props_files):
         if not pf.is_file():
             raise InputError(f"the properties file {pf} does not exist.", file=str(pf),
                              hint="Pass --props with a SystemVerilog file.")
         text = pf.read_text(errors="replace")
-        stmts = concurrent_statements(text, design.defines, design.include_dirs, pf)
+        modules: dict[int, str | None] = {}
+        stmts = concurrent_statements(text, design.defines, design.include_dirs, pf,
+                                      modules=modules)
         shown = _show(pf, root)
         if not stmts:
             out.yosys_files.append(pf)
             continue
-        for _s, _e, line, stmt, label, kind in stmts:
+        for start, _e, line, stmt, label, kind in stmts:
             prop = Property(label or f"{kind}@{Path(shown).name}:{line}", kind, shown, line,
                             " ".join(stmt.split()), "props", label=label, concurrent=True)
-            pending.append((SvaProperty(text=stmt, line=line, label=label, kind=kind),
-                            shown, prop))
+            item = (SvaProperty(text=stmt, line=line, label=label, kind=kind), shown, prop)
+            module = modules.get(start)
+            if module is not None and module != design.top:  # a checker module: its names
+                checker_pending.setdefault(module, []).append(item)
+            else:
+                pending.append(item)
         copy = work_dir / f"{n}_{pf.stem}.blanked{pf.suffix}"
         work_dir.mkdir(parents=True, exist_ok=True)
-        _write_if_changed(copy, _blank(text, [(s, e) for s, e, *_ in stmts]))
+        blanked = _blank(text, [(s, e) for s, e, *_ in stmts])
+        copies.append((copy, blanked, {s: modules.get(s) for s, *_ in stmts}))
         out.yosys_files.append(copy)
         out.rename[str(copy.resolve())] = str(pf.resolve())
     for sp in spec_props:
@@ -302,14 +326,73 @@ def collect(design: Design, *, props_files: Sequence[Path], spec_props: Sequence
                         sp.line, " ".join(sp.text.split()), "spec", label=sp.label,
                         concurrent=True)
         pending.append((sp, shown, prop))
-    if not pending:
-        return out
-    out.concurrent = [p for _sp, _f, p in pending]
+    out.concurrent = [p for _sp, _f, p in pending] + \
+        [p for group in checker_pending.values() for _sp, _f, p in group]
     if _sva is None:
-        for _sp, _f, prop in pending:
+        for prop in out.concurrent:
             prop.unsupported = ("concurrent properties need dv/formal/sva.py, which this "
                                 "installation lacks")
+        checker_pending = {}
+    instances: dict[str, str] = {}  # checker module -> the monitor's instantiation
+    for module, group in checker_pending.items():
+        checker = _checker_design(design, module, props_files, root)
+        if checker is None:  # cannot elaborate it alone: read against the top's names
+            pending += group
+            continue
+        low = _lower_group(group, checker, work_dir)
+        if low is not None:
+            lowered, labels, mon = low
+            # a bind into a bound module is illegal: the monitor is instantiated inside the
+            # checker, on the line of its first (blanked) property
+            bind = re.search(r"^\s*bind\s+\S+\s+(.*;)\s*$", lowered.text, re.M)
+            if bind is not None:
+                instances[module] = bind.group(1)
+                text = lowered.text[:bind.start()] + lowered.text[bind.end():]
+                _write_if_changed(mon, text)
+            out.checker_monitors.append(CheckerMonitor(module, lowered, labels, mon))
+            out.yosys_files.append(mon)
+    for copy, blanked, starts in copies:
+        inserts = {}
+        for start, module in sorted(starts.items()):
+            if module in instances and module not in inserts.values():
+                inserts[start] = module
+        for start, module in sorted(inserts.items(), reverse=True):
+            blanked = blanked[:start] + instances[module] + blanked[start:]
+        _write_if_changed(copy, blanked)
+    if _sva is None:
         return out
+    low = _lower_group(pending, design, work_dir)
+    if low is None:
+        return out
+    lowered, labels, mon = low
+    out.monitor = lowered
+    out.monitor_labels = labels
+    m = re.search(r"^\s*bind\s+\S+\s+\S+\s+(\w+)", lowered.text, re.M)
+    out.monitor_instance = m.group(1) if m else "dv_mon_i"
+    out.yosys_files.append(mon)
+    out.monitor_file = mon
+    return out
+
+
+def _checker_design(design: Design, module: str, props_files: Sequence[Path],
+                    root: Path) -> Design | None:
+    """The checker module elaborated on its own (its ports, its own declarations), to lower
+    its concurrent properties against its own names; None if it cannot be."""
+    from dv.design.frontend import load_design
+    from dv.errors import DvError
+
+    files = list(dict.fromkeys([*design.files, *[str(p) for p in props_files]]))
+    try:
+        return load_design(files, top=module, defines=dict(design.defines),
+                           include_dirs=list(design.include_dirs), root=root)
+    except DvError:
+        return None
+
+
+def _lower_group(pending: list[tuple[SvaProperty, str, Property]], design: Design,
+                 work_dir: Path) -> tuple[object, dict[str, Property], Path] | None:
+    """Lower ``pending`` into one monitor bound into ``design.top``; the unsupported ones
+    get their reason. Returns (lowered module, label in monitor -> property, its file)."""
     supported: list[tuple[SvaProperty, str, Property]] = []
     for sp, file, prop in pending:  # one at a time: an unsupported one must not stop the rest
         try:
@@ -319,27 +402,22 @@ def collect(design: Design, *, props_files: Sequence[Path], spec_props: Sequence
             continue
         supported.append((sp, file, prop))
     if not supported:
-        return out
+        return None
     files = {f for _sp, f, _p in supported}
     lowered = _sva.lower_properties(_unique_labels([sp for sp, _f, _p in supported]), design,
                                     source_file=files.pop() if len(files) == 1 else "properties")
     for lp, (_sp, file, _prop) in zip(lowered.properties, supported, strict=True):
         lp.source_file = file
-    out.monitor = lowered
-    labels = _monitor_labels(lowered.text)
+    labels: dict[str, Property] = {}
     by_fail = {lp.fail_signal: prop for lp, (_sp, _f, prop) in
                zip(lowered.properties, supported, strict=True)}
-    for label, fail in labels.items():
+    for label, fail in _monitor_labels(lowered.text).items():
         if fail in by_fail:
-            out.monitor_labels[label] = by_fail[fail]
-    m = re.search(r"^\s*bind\s+\S+\s+\S+\s+(\w+)", lowered.text, re.M)
-    out.monitor_instance = m.group(1) if m else "dv_mon_i"
+            labels[label] = by_fail[fail]
     mon = work_dir / f"{lowered.module_name}.sv"
     work_dir.mkdir(parents=True, exist_ok=True)
     _write_if_changed(mon, lowered.text)
-    out.yosys_files.append(mon)
-    out.monitor_file = mon
-    return out
+    return lowered, labels, mon
 
 
 def _unique_labels(props: list[SvaProperty]) -> list[SvaProperty]:
@@ -419,6 +497,10 @@ def name_checks(model: SmtModel, collected: Collected, *, rtl_files: Sequence[Pa
             prop.check = chk
             props.append(prop)
             continue
+        found = _checker_check(chk, collected, root)
+        if found is not None:
+            props.append(found)
+            continue
         file, line = "", 0
         if chk.src:
             file, _, ln = chk.src.rpartition(":")
@@ -437,6 +519,29 @@ def name_checks(model: SmtModel, collected: Collected, *, rtl_files: Sequence[Pa
     props += [p for p in collected.concurrent if p.unsupported]
     _unique_names(props)
     return props
+
+
+def _checker_check(chk: SmtCheck, collected: Collected, root: Path) -> Property | None:
+    """The property of a check in a checker module's monitor (``u0.c_i.dv_mon_i.label``),
+    one :class:`Property` per instance of the checker."""
+    if not collected.checker_monitors:
+        return None
+    scope, sep, label = ("." + chk.name).rpartition(".dv_mon_i.")
+    if not sep:
+        return None
+    scope = scope.lstrip(".")
+    file = chk.src.rpartition(":")[0] if chk.src else ""
+    mons = [m for m in collected.checker_monitors if label in m.labels]
+    mon = next((m for m in mons if file and _show(m.file, root) == file), None) or \
+        (mons[0] if mons else None)
+    if mon is None:
+        return None
+    prop = mon.labels[label]
+    if prop.check is not None:  # another instance of the same checker
+        prop = replace(prop, check=chk)
+    prop.check = chk
+    prop.instance = f"{scope}.{prop.label or prop.name}" if scope else ""
+    return prop
 
 
 def _name_instances(props: list[Property]) -> None:

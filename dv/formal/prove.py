@@ -339,7 +339,8 @@ def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
     return Prepared(design, spec_obj, spec_path, props_paths, rtl_paths,
                     [_abs(i, root) for i in design.include_dirs], work, build_root, model,
                     properties, reset, notes, seconds,
-                    collected.monitor_instance if collected.monitor is not None else "",
+                    (collected.monitor_instance if collected.monitor is not None else "")
+                    or ("dv_mon_i" if collected.checker_monitors else ""),
                     resolved, reason)
 
 

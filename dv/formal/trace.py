@@ -189,11 +189,11 @@ def replay_module(design: Design, trace: Trace, *, prop_name: str, verdict: str,
     if trace.steps:
         for name, value in sorted(trace.steps[0].items()):
             if name not in skip and "$" not in name and \
-                    not any(name.startswith(f"{s}.") for s in skip_instances):
+                    not any(s in name.split(".")[:-1] for s in skip_instances):
                 init[name] = value
     if trace.memories:
         for name, words in trace.memories[0].items():
-            if not any(name.startswith(f"{s}.") for s in skip_instances):
+            if not any(s in name.split(".")[:-1] for s in skip_instances):
                 init[name] = list(words)
     steps_text = pprint.pformat(steps, width=96, compact=True)
     init_text = pprint.pformat(init, width=96, compact=True)
