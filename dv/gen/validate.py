@@ -8,17 +8,28 @@ as a precise repair request:
 - ``plans``: the PLAN dicts the harness's ``PlanSequence``/``Stimulus`` run; every key and value
   range is checked against the design's data inputs (widths, 1-bit biases).
 - ``scoreboard``: Python source of ``def SCOREBOARD(txn, prev)``. It must parse; it may use only
-  an allow-list of builtins, the names it binds itself and ``math``; no dunder or private
-  attributes, no file/network/process access, no ``exec``/``eval``/``open``/``getattr``/...;
-  every ``txn["in"|"out"|"fsm"][name]`` must name a real port or FSM variable, and constants
-  compared with or masking a signal must fit its width. Removed cocotb 1.x APIs are linted.
+  an allow-list of builtins, the names it binds itself (resolved with Python's scopes) and
+  ``math`` (``from math import`` names math's functions and constants only); every binding
+  site (assignment, def, parameter, lambda, import alias, except-as, walrus, comprehension and
+  match targets, global/nonlocal) is checked like a name; no dunder or private attributes,
+  also not as a match class pattern's keyword (``case str(format=f)``); no ``str.format`` (its
+  fields reach attributes; f-strings are checked like code, printf-style ``%`` formatting
+  reaches no attribute); no file/network/process access, no ``exec``/``eval``/``open``/
+  ``getattr``/``print``/...; no constant memory or time bombs; no control characters or lone
+  surrogates; every ``txn["in"|"out"|"fsm"][name]`` must name a real port or FSM variable,
+  and constants compared with or masking a signal must fit its width. Removed cocotb 1.x APIs
+  are linted.
 - ``assertions`` / ``cover_points``: SystemVerilog ``assert property`` / ``cover property``
-  statements, parsed by pyslang inside a module that declares the DUT's signals (so a wrong name
-  is caught), restricted to the clocked form dv binds into the DUT, and — when
-  ``dv.formal.sva.parse_property`` exists — checked against the formal engine's subset.
+  statements, printable ASCII without preprocessor directives, parsed by pyslang inside a
+  module that declares the DUT's signals (so a wrong name is caught) as exactly one
+  assertion/cover member (a DPI import, initial/always, module/endmodule or any other item is
+  refused, comments are parser trivia and are dropped from the statement kept), restricted to
+  the clocked form dv binds into the DUT and the sampled-value system functions, and checked
+  against the formal engine's subset (``dv.formal.sva.parse_property``).
 
-This is an allow-list validator, not a sandbox: the simulation that runs the code is a separate
-process with a wall-clock limit.
+A checker that raises refuses the answer; it never accepts it. This is an allow-list filter,
+not the boundary: model code runs only inside the OS sandbox that ``dv.sim`` puts around a
+simulation (and the scoreboard replay of :mod:`dv.gen.sb_replay`).
 """
 
 from __future__ import annotations
