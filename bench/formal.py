@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from dv.formal import engine as engine_mod  # noqa: E402
 from dv.formal.engine import CheckResult, Engine, Query  # noqa: E402
 from dv.formal.model import SmtModel, parse_annotations  # noqa: E402
-from dv.formal.prove import prepare  # noqa: E402
+from dv.formal.prove import ProveOptions, prepare, run_prove  # noqa: E402
 from dv.formal.reference import run_smtbmc  # noqa: E402
 
 # name, rtl, defines, props file (or None); every example's spec is added when it exists
@@ -52,10 +52,28 @@ CASES = [
     ("traffic", "rtl_examples/traffic/traffic.sv", {}, None),
     ("uart_tx", "rtl_examples/uart_tx/uart_tx.sv", {}, None),
 ]
+# property sets of our own in the conventions of large open-source IP libraries (issue 9):
+# assertion macros from an include file, and bound checker modules with their own state
+D = "tests/data/designs"
+SETS = {
+    "macro-style": [
+        ("fifo_macro", "rtl_examples/fifo/fifo.sv", {}, f"{D}/fifo_macro_props.sv",
+         [f"{D}/macro_inc"]),
+        ("sat_macro", f"{D}/sat_count.sv", {}, f"{D}/sat_count_macro_props.sv",
+         [f"{D}/macro_inc"]),
+    ],
+    "bound-checker": [
+        ("hs_checker", f"{D}/hs_pair.sv", {}, f"{D}/hs_chk.sv", []),
+        ("lanes", f"{D}/lanes.sv", {}, None, []),
+        ("joint2", f"{D}/joint2.sv", {}, None, []),
+        ("contract", f"{D}/contract_mem.sv", {}, None, []),
+    ],
+}
 
 
 @dataclass
 class Row:
+    set: str
     case: str
     name: str
     kind: str
@@ -106,6 +124,8 @@ def main() -> int:
     ap.add_argument("--solver", default=None, help="dv engine solver: auto | bitblast")
     ap.add_argument("--smtbmc-timeout", type=float, default=900.0)
     ap.add_argument("--keep", default=None, help="directory for models (default: a temp dir)")
+    ap.add_argument("--sets", default="examples,macro-style,bound-checker",
+                    help="comma-separated: examples (rtl_examples), macro-style, bound-checker")
     ap.add_argument("--cold", action="store_true",
                     help="time dv in a fresh Python process per property (interpreter start and "
                          "z3 import included, as smtbmc's times include its own)")
@@ -118,12 +138,26 @@ def main() -> int:
           f"{'in a fresh process' if args.cold else 'in process'}; models under {out}")
     print(f"{'case':10} {'property':24} {'kind':6} {'dv verdict':16} {'dv s':>7} "
           f"{'smtbmc verdict':16} {'smtbmc s':>8} {'ratio':>6}")
-    for case, rtl, defines, props in CASES:
+    sets = args.sets.split(",")
+    cases = [("examples", *c, []) for c in CASES] if "examples" in sets else []
+    cases += [(name, *c) for name, cs in SETS.items() if name in sets for c in cs]
+    e2e: dict[str, list[float]] = {}  # set -> [dv prove seconds, proven by dv prove]
+    for set_name, case, rtl, defines, props, includes in cases:
         if selected and case not in selected:
             continue
         spec = Path(rtl).with_name(Path(rtl).parent.name + ".md")
+        spec_arg = spec if spec.is_file() and set_name == "examples" else None
         prep = prepare([rtl], defines=defines, props=[props] if props else [],
-                       spec=spec if spec.is_file() else None, out=out / case, root=ROOT)
+                       includes=includes, spec=spec_arg, out=out / case, root=ROOT)
+        # the user's view: dv prove end to end (joint induction included), one process
+        t0 = time.monotonic()
+        run = run_prove([rtl], defines=defines, props=[props] if props else [],
+                        includes=includes, spec=spec_arg,
+                        options=ProveOptions(depth=args.depth, out=out / case, jobs=1,
+                                             replay=False, root=ROOT, timeout=600.0))
+        acc = e2e.setdefault(set_name, [0.0, 0.0])
+        acc[0] += time.monotonic() - t0
+        acc[1] += sum(r.status in ("proven", "unreachable") for r in run.results)
         for prop in prep.properties:
             if prop.check is None or prop.kind == "assume":
                 continue
@@ -143,7 +177,7 @@ def main() -> int:
                 dv_s = time.monotonic() - t0
             ref = run_smtbmc(single, prop.check, mode, args.depth, reset=prep.reset,
                              workdir=out / case / "smtbmc", timeout=args.smtbmc_timeout)
-            row = Row(case, prop.name, prop.kind, prop.concurrent,
+            row = Row(set_name, case, prop.name, prop.kind, prop.concurrent,
                       _verdict(res.status, res.step, res.k), dv_s,
                       _verdict(ref.status, ref.step, ref.k), ref.seconds)
             rows.append(row)
@@ -169,6 +203,19 @@ def main() -> int:
         slow = max(conc, key=lambda r: r.dv_s)
         print(f"concurrent properties: {len(conc)}, slowest in dv {slow.dv_s:.2f} s "
               f"({slow.case}.{slow.name})")
+    print()
+    print("per set: proofs (proven, or cover unreachable) of the asserts and covers, by dv one "
+          "property at a time, by dv prove end to end (joint induction), by smtbmc; times")
+    for set_name in dict.fromkeys(r.set for r in rows):
+        rs = [r for r in rows if r.set == set_name]
+        dv_p = sum(r.dv.startswith(("proven", "unreachable")) for r in rs)
+        ref_p = sum(r.ref.startswith("proven") for r in rs)
+        ref_t = sum(r.ref_s for r in rs)
+        run_t, run_p = e2e.get(set_name, [0.0, 0.0])
+        print(f"  {set_name:14} {len(rs)} properties: dv {dv_p}/{len(rs)} "
+              f"({sum(r.dv_s for r in rs):.1f} s), dv prove {int(run_p)}/{len(rs)} "
+              f"({run_t:.1f} s end to end), smtbmc {ref_p}/{len(rs)} ({ref_t:.1f} s); "
+              f"time ratio dv prove / smtbmc {run_t / ref_t if ref_t else float('nan'):.2f}")
     return 0 if all(r.agree for r in rows) else 1
 
 
