@@ -963,6 +963,21 @@ class _ScoreboardChecker:
                                      "elements).")
 
     def _range(self, node: ast.Call) -> None:
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else (
+            f"math.{func.attr}" if isinstance(func, ast.Attribute) and isinstance(
+                func.value, ast.Name) and func.value.id in self.math_names else "")
+        if name == "iter" and len(node.args) >= 2:
+            self.problem(node, "iter(callable, sentinel) can run forever: loop over a list or "
+                         "range instead.")
+        if name in ("pow", "math.factorial", "math.comb", "math.perm", "math.prod"):
+            for a in node.args:
+                n = _fold(a)
+                big = MAX_CONST_BITS if name == "pow" else MAX_RANGE
+                if n is _HUGE or (isinstance(n, int) and abs(n) > big):
+                    self.problem(node, f"{name}(...) with {ast.unparse(a)[:40]} computes an "
+                                 "astronomically large number (minutes of CPU).")
+                    break
         if isinstance(node.func, ast.Name) and node.func.id == "range":
             for a in node.args:
                 n = _fold(a)
