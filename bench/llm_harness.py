@@ -153,7 +153,8 @@ def repair_turns(out: Path, budget: int) -> None:
 
 
 def sandbox_overhead(out: Path, repeats: int) -> None:
-    """Wall time of one simulation (process start to results) sandboxed vs not."""
+    """Wall time of one simulation (process start to results) sandboxed vs not. (CPU time is
+    not compared: bwrap does not pass its sandbox's resource usage up to its parent.)"""
     import statistics
 
     from dv.gen import harness
