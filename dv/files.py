@@ -76,7 +76,9 @@ def write_atomic(path: Path, text: str | bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # every text file dv writes passes the one redaction function (keys never land on disk)
-        data = redact_text(text).encode() if isinstance(text, str) else text
+        # (a lone surrogate from a model or a log is written escaped, never a traceback)
+        data = redact_text(text).encode("utf-8", "backslashreplace") if isinstance(
+            text, str) else text
         mode = _new_file_mode(path)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:

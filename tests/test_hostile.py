@@ -159,3 +159,28 @@ def test_file_headers_stay_one_comment_line():
     line = header("#", "tests", design, "openai/x\rimport os")
     assert "\n" not in line and "\r" not in line
     assert line.format(hash="0123").endswith("dv-hash: 0123") and "t{x}" in line.format(hash="")
+
+
+@pytest.mark.filterwarnings("ignore:.*`ReadOnly` qualifier:UserWarning")
+def test_a_raw_lone_surrogate_from_the_endpoint_is_a_repair_request_not_a_traceback(tmp_path):
+    """A hostile server's answer holding an unencodable character used to crash dv while it
+    wrote the transcript (UnicodeEncodeError), then while hashing the repair request."""
+    from dv.design.frontend import load_design
+    from dv.design.spec import parse_spec
+    from dv.gen.llm import LlmGenerator
+    from dv.gen.llm_stub import Reply, ScriptedServer
+
+    root = Path(__file__).resolve().parent.parent
+    design = load_design([str(root / "rtl_examples/fifo/fifo.sv")], root=root)
+    spec = parse_spec(root / "rtl_examples/fifo/fifo.md")
+    bad = json.dumps({**_clean_template(), "notes": "x\ud800y"}, ensure_ascii=False)
+    assert "\ud800" in bad  # the raw character, not a JSON escape
+    with ScriptedServer([Reply(bad)] * 3) as srv:
+        gen = LlmGenerator("openai/stub", api_base=srv.api_base, run_dir=tmp_path, root=root,
+                           num_retries=0, timeout=10.0, max_repairs=1)
+        bundle = gen.baseline(design, spec, seed=1)
+    assert bundle.generator == "builtin" and len(srv.requests) == 2
+    assert "lone surrogate (U+D800)" in bundle.llm["problems"][0][0]
+    assert "\ud800" not in json.dumps(srv.requests[1], ensure_ascii=False)
+    for f in (tmp_path / "build/llm/fifo").glob("round-0-turn-*.json"):
+        f.read_text(encoding="utf-8")  # written, and valid UTF-8

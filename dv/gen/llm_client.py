@@ -184,7 +184,7 @@ class LlmClient:
     def complete(self, messages: list[dict[str, str]], *, round_index: int,
                  turn: int) -> LlmCall:
         # the one place every prompt passes: nothing secret leaves, nor reaches the cache key
-        messages = redact(messages)
+        messages = [_no_surrogates(m) for m in redact(messages)]
         key = self.request_key(messages)
         call = LlmCall(round=round_index, turn=turn, key=key, model=self.model)
         call.prompt_tokens_counted = self.count_tokens(messages)
@@ -310,7 +310,9 @@ class LlmClient:
                          if k not in ("round", "turn", "key")},
         }
         path = self.transcript_dir / f"round-{call.round}-turn-{call.turn}.json"
-        path.write_text(json.dumps(redact(record), indent=1, ensure_ascii=False) + "\n")
+        from dv.files import write_atomic
+
+        write_atomic(path, json.dumps(redact(record), indent=1, ensure_ascii=False) + "\n")
 
 
 PLACEHOLDER_KEY = "no-key-needed"
@@ -365,6 +367,19 @@ def _retry_delay(exc: BaseException, attempt: int) -> float:
         except (TypeError, ValueError, AttributeError):
             pass
     return min(8.0, 0.5 * 2 ** attempt)
+
+
+def _no_surrogates(message: Any) -> Any:
+    """A message whose text a lone surrogate (e.g. echoed from a model's answer) cannot make
+    unencodable: each becomes U+FFFD."""
+    if isinstance(message, dict):
+        return {k: _fix(v) if isinstance(v, str) else v for k, v in message.items()}
+    return message
+
+
+def _fix(text: str) -> str:
+    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text) \
+        if any("\ud800" <= ch <= "\udfff" for ch in text) else text
 
 
 def _first_line(exc: BaseException) -> str:
