@@ -66,6 +66,22 @@ TOKEN_PATTERNS: tuple[re.Pattern[str], ...] = (
                r"KEY-----"),
     re.compile(r"(?<=://)[^/\s:@]{1,256}:[^/\s@]{1,256}(?=@)"),  # user:password@ in URLs
 )
+
+# literal text each token pattern needs (lower case where the pattern ignores case): a pattern
+# runs over a large file only when one of its needles is there
+TOKEN_NEEDLES: tuple[tuple[tuple[str, ...], bool], ...] = (
+    (("sk-",), False),
+    (("xai", "gsk", "hf", "pplx", "nvapi", "r8", "fw", "glpat", "npm", "pypi"), False),
+    (("gh", "github_pat_"), False),
+    (("AKIA", "ASIA", "AGPA", "AIDA", "AROA"), False),
+    (("AIza",), False),
+    (("xox",), False),
+    (("eyJ",), False),
+    (("bearer",), True),
+    (("token", "api", "secret", "passw"), True),
+    (("-----BEGIN",), False),
+    (("://",), False),
+)
 SECRET_FIELDS = frozenset({"api_key", "apikey", "x-api-key", "authorization", "password",
                            "secret", "token", "access_token", "client_secret", "api-key"})
 
@@ -129,7 +145,10 @@ def redact_text(text: str, secrets: Iterable[str] | None = None) -> str:
     out = text
     if rx is not None:
         out = rx.sub(REDACTED, out)
-    for tok in TOKEN_PATTERNS:
+    lower = out.lower() if len(out) > 4096 else None
+    for tok, (needles, ci) in zip(TOKEN_PATTERNS, TOKEN_NEEDLES, strict=True):
+        if lower is not None and not any(n in (lower if ci else out) for n in needles):
+            continue
         out = tok.sub(REDACTED, out)
     return out
 

@@ -221,3 +221,13 @@ def test_secrets_never_reach_the_prompt_or_the_generators_files(fifo, tmp_path_f
     assert any(f.name.startswith("round-1-turn-0") for f in written)
     for f in written:
         assert not leaks(secret, f.read_text(errors="replace")), f
+
+
+@settings(max_examples=30, deadline=None)
+@given(secret=key_shaped, at=st.integers(0, 20_000))
+def test_token_shapes_are_found_in_large_texts_too(secret, at):
+    """Large texts take the prefiltered path (a pattern runs only where its literal is)."""
+    filler = "lorem ipsum dolor sit amet " * 800
+    text = filler[:at] + " Authorization: " + secret + " " + filler[at:]
+    out = R.redact_text(text, secrets=())
+    assert secret not in out and out.count(R.REDACTED) >= 1
