@@ -774,3 +774,32 @@ def test_combinational_design_has_no_clock(tmp_path: Path) -> None:
                             "  assign y = ~a;\nendmodule\n")
     assert d.clocks == [] and d.resets == []
     assert [p.name for p in d.data_inputs()] == ["a"]
+
+
+def test_ternary_reset_and_arm_of_derived_constants(tmp_path: Path) -> None:
+    d = load_text(tmp_path, """\
+module m (input clk, input reset_i, input Rst, input en, input [1:0] n, output reg [1:0] last_r,
+          output reg [2:0] sp, output reg empty);
+  always @(posedge clk) last_r <= (reset_i) ? 2'd0 : n;
+  always @(posedge clk)
+    if (en) begin
+      if (Rst == 1) begin sp = 3'd4; empty = sp[2]; end
+      else begin sp = sp - 1'b1; empty = sp[2]; end
+    end
+endmodule
+""")
+    got = {r.name: (r.active_low, r.confidence) for r in d.resets}
+    assert got == {"reset_i": (False, "medium"), "Rst": (False, "medium")}
+    assert any(e.startswith("ternary") for e in d.resets[0].evidence)
+
+
+def test_top_with_parameters_to_set(tmp_path: Path) -> None:
+    text = """\
+module need #(parameter int W) (input clk, input [W-1:0] x, output reg [W-1:0] y);
+  always @(posedge clk) y <= x;
+endmodule
+"""
+    err = error_of(tmp_path, text, top="need")
+    assert "without a usable default" in err.message and "-G" in (err.hint or "")
+    d = load_text(tmp_path, text, top="need", overrides={"W": "5"})
+    assert d.port("x") is not None and d.port("x").width == 5

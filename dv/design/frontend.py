@@ -306,11 +306,20 @@ class _Loader:
 
     def elaborate(self, tree: sx.SyntaxTree, top: str,
                   overrides: dict[str, str]) -> ast.Compilation:
-        comp = self._compile(tree, top)
+        comp = self._compile(tree, top, [f"{k}={v}" for k, v in overrides.items()])
+        inst = next((i for i in comp.getRoot().topInstances if i.name == top), None)
+        if inst is None:  # slang does not make a top of a module with parameters to be set
+            defn = next((d for d in comp.getDefinitions() if d.name == top), None)
+            file, line, column = (self.text.position(defn.location) if defn is not None
+                                  else (None, None, None))
+            raise InputError(
+                f"module {top!r} cannot be elaborated as the top as it stands: it has "
+                "parameters without a usable default value.", file=file, line=line,
+                column=column,
+                hint="Give each of them a value with -G NAME=VALUE (the module's parameter "
+                     "list says which need one).")
         if overrides:
-            inst = next(i for i in comp.getRoot().topInstances if i.name == top)
             self._check_overrides(inst.body, overrides)
-            comp = self._compile(tree, top, [f"{k}={v}" for k, v in overrides.items()])
         diags = comp.getAllDiagnostics()
         self._raise_errors(diags, overrides=overrides)
         return comp

@@ -335,8 +335,8 @@ def _const_targets(stmt: ast.Statement | None, scope: ast.Symbol) -> tuple[list[
             value = node.right.eval(ast.EvalContext(scope)).value
         except Exception:  # noqa: BLE001
             value = None
-        if value is None:
-            other[0] += 1
+        if value is None and not (names_read(node.right) <= set(const)):
+            other[0] += 1  # (an RHS reading only signals this arm set to constants is one too)
         else:
             const.extend(t for t in targets if t not in const)
 
@@ -365,12 +365,34 @@ def _reset_ifs(proc: ast.ProceduralBlockSymbol) -> list[_ResetIf]:
         last.kind == _SK.Conditional else -2
     found: list[ast.ConditionalStatement] = []
 
+    ternaries: list[ast.AssignmentExpression] = []
+
     def visit(node: object) -> None:
         if isinstance(node, ast.ConditionalStatement):
             found.append(node)
+        elif isinstance(node, ast.AssignmentExpression):
+            rhs = strip(node.right)
+            if rhs is not None and rhs.kind == _EK.ConditionalOp:
+                ternaries.append(node)
 
     proc.body.visit(visit)
     out: list[_ResetIf] = []
+    for node in ternaries:  # q <= rst ? 0 : d
+        rhs = strip(node.right)
+        conds = list(rhs.conditions)
+        if len(conds) != 1 or conds[0].pattern is not None:
+            continue
+        test = reset_test(conds[0].expr, proc)
+        targets = [t.name for t in lvalue_roots(node.left) if is_module_signal(t)]
+        if test is None or not targets:
+            continue
+        left, right = const_int(rhs.left, proc), const_int(rhs.right, proc)
+        if left is not None and right is None:
+            out.append(_ResetIf(test[0], test[1], "ternary", targets,
+                                _src(conds[0].expr) + " ? <constant> :", node))
+        elif right is not None and left is None:
+            out.append(_ResetIf(test[0], not test[1], "ternary", targets,
+                                _src(conds[0].expr) + " ? ... : <constant>", node))
     for node in found:
         if len(node.conditions) != 1 or node.conditions[0].pattern is not None:
             continue
@@ -456,13 +478,14 @@ def analyse_process(proc: ast.ProceduralBlockSymbol, input_ports: dict[str, int]
             continue  # an internal reset the testbench cannot drive (power-on counters...)
         if not (looks_like_reset(name) or looks_like_reset(reset.name)):
             continue
-        ev = [f"{cand.position} 'if ({cand.cond})'{ctx.at(cand.node)} assigns constants to "
+        shape = f"'{cand.cond}'" if cand.position == "ternary" else f"'if ({cand.cond})'"
+        ev = [f"{cand.position} {shape}{ctx.at(cand.node)} assigns constants to "
               f"{len(cand.targets)} signal(s) ({', '.join(cand.targets[:4])}"
               f"{', ...' if len(cand.targets) > 4 else ''})",
               f"named like a reset ({name if looks_like_reset(name) else reset.name})"]
         note, agrees = _polarity_note(reset.name, reset.active_low)
         ev.append(note)
-        sure = cand.position != "nested" and agrees and not reset.via
+        sure = cand.position in ("leading", "trailing") and agrees and not reset.via
         reset = Reset(reset.name, reset.active_low, False, sym.name,
                       confidence="high" if sure else "medium",
                       evidence=tuple(ev) + reset.evidence, via=reset.via, stages=reset.stages)

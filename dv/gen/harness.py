@@ -72,6 +72,10 @@ def design_description(design: Design, period_ns: int = 10) -> dict:
         "top": design.top,
         "clock": None if clock is None else {"name": clock.name, "period_ns": period_ns},
         "settle_ns": period_ns,
+        # other clock inputs (other domains): free-running, each with its own period
+        "other_clocks": [{"name": c.name, "period_ns": period_ns + 4 * (i + 1)}
+                         for i, c in enumerate(design.clocks[1:])
+                         if c.name in ports and ports[c.name].direction == "input"],
         "reset": None if reset is None else {
             "name": reset.name, "active": reset.asserted_value, "async": reset.asynchronous},
         "resets": [{"name": r.name, "active": r.asserted_value, "async": r.asynchronous,

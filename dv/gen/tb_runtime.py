@@ -436,6 +436,9 @@ class DvTest(uvm_test):
             return
         clk = getattr(dut, CLOCK["name"])
         cocotb.start_soon(Clock(clk, CLOCK["period_ns"], unit="ns").start())
+        for other in DESIGN.get("other_clocks", []):  # other domains run free
+            cocotb.start_soon(Clock(getattr(dut, other["name"]), other["period_ns"],
+                                    unit="ns").start())
         await PlanSequence("plan", plan).start(self.env.seqr)
         for _ in range(2):  # let the monitor see the last item's effect
             await FallingEdge(clk)
