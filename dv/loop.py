@@ -402,10 +402,15 @@ def _run_round(run: ClosureRun, bundle: Bundle, all_tests: list[TestPlan],
 
 
 def _test_entry(plan: TestPlan, res: SimResult, rnd: int, root: Path) -> dict:
+    message = res.message
+    hang = res.run_dir / "scoreboard_hang.json"  # left by the checker's watchdog
+    if res.status != "passed" and hang.is_file():
+        message = ("the reference model (scoreboard, model-written code) hung — not evidence "
+                   f"about the design; {message}")
     return {
         "name": plan.name, "round": rnd, "purpose": plan.purpose, "status": res.status,
         "seed": res.job.seed, "seconds": round(res.seconds, 3),
-        "sim_time_ns": res.sim_time_ns, "message": res.message,
+        "sim_time_ns": res.sim_time_ns, "message": message,
         "test_seconds": round(sum(t.seconds for t in res.tests), 3),
         "log": relpath(res.log, root),
         "cycles": sum(s.get("cycles", 0) for s in plan.plan["segments"]),

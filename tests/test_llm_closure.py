@@ -85,3 +85,26 @@ def test_llm_closure_on_the_fifo_flags_a_wrong_reference_model(tmp_path):
     usage = json.loads((out / "build/llm/fifo/usage.json").read_text())
     assert usage["total"]["calls"] == 3 and usage["total"]["repairs"] == 1
     assert [r["overhead"] < 5 for r in usage["rounds"]] == [True, True]
+
+
+@pytest.mark.slow
+def test_a_hanging_scoreboard_is_blamed_on_the_reference_model(tmp_path):
+    """A reference model that loops forever (a loop validation cannot prove endless) times the
+    test out; the checker's watchdog marks it, and the record blames the model, not the RTL."""
+    design = load_design([str(ROOT / "rtl_examples/fifo/fifo.sv")], root=ROOT)
+    spec = parse_spec(ROOT / "rtl_examples/fifo/fifo.md")
+    out = tmp_path / "out"
+    data = json.loads(answer("fifo_r0_wrong.json"))
+    data["scoreboard"] = ("def SCOREBOARD(txn, prev):\n    n = 0\n    while n >= 0:\n"
+                          "        n += 1\n    if n:\n        return 'never'\n    return None\n")
+    with ScriptedServer([Reply(json.dumps(data))]) as srv:
+        gen = LlmGenerator("openai/stub", api_base=srv.api_base, run_dir=out, root=ROOT,
+                           num_retries=0, timeout=30)
+        run_closure(design, spec, gen, ClosureOptions(rounds=1, out=out, root=ROOT, seed=1,
+                                                      parallel=1, test_timeout=15,
+                                                      formal=False))
+    rec = json.loads((out / "coverage/fifo/closure.json").read_text())
+    [t0] = rec["rounds"][0]["tests"]
+    assert t0["status"] in ("timeout", "failed", "error"), t0
+    assert "the reference model (scoreboard, model-written code) hung" in t0["message"]
+    assert "hung at cycle" in "\n".join(rec["rounds"][0]["notes"])
