@@ -22,6 +22,7 @@ class RerunOutcome:
     expected: dict[str, list[int]]
     recorded_status: dict[str, str]
     failed_tests: list[str] = field(default_factory=list)
+    sandbox: dict = field(default_factory=dict)  # dv.sim.sandbox.sandbox_policy of the rerun
 
     @property
     def status_changes(self) -> list[str]:
@@ -45,12 +46,16 @@ class RerunOutcome:
         return "\n".join(lines)
 
 
-def rerun_testbench(tb_dir: Path, *, build_root: Path, parallel: int | None = None
-                    ) -> RerunOutcome:
+def rerun_testbench(tb_dir: Path, *, build_root: Path, parallel: int | None = None,
+                    sandbox: bool | None = None) -> RerunOutcome:
+    """``sandbox``: None runs a testbench a model wrote (the manifest's ``model`` is not
+    ``builtin``) in the OS sandbox, and raises if there is none; True/False force it."""
     from dv.loop import functional_coverage
+    from dv.sim.sandbox import sandbox_policy
 
     tb_dir = tb_dir.resolve()
     m = load(tb_dir)
+    policy = sandbox_policy(m.model != "builtin", sandbox)
     root = m.root_dir(tb_dir)
     sources = [str(root / f) for f in m.rtl] + ([str(tb_dir / m.props)] if m.props else [])
     props_text = (tb_dir / m.props).read_text() if m.props else ""
@@ -59,7 +64,8 @@ def rerun_testbench(tb_dir: Path, *, build_root: Path, parallel: int | None = No
                       timing="##" in props_text)
     b = build(cfg, build_root)
     jobs = [TestJob(name=t.name, module=t.module, testcase=t.name, seed=t.seed,
-                    python_path=(str(tb_dir),)) for t in m.tests]
+                    python_path=(str(tb_dir),), sandbox=bool(policy["enabled"]))
+            for t in m.tests]
     results = run_tests(b, jobs, build_root / "runs" / m.top, parallel=parallel)
     waivers = parse_spec(root / m.spec).waivers if m.spec else []
     cov = Coverage()
@@ -74,7 +80,7 @@ def rerun_testbench(tb_dir: Path, *, build_root: Path, parallel: int | None = No
     return RerunOutcome(
         top=m.top, results=results, summary=summary, expected=m.expected,
         recorded_status={t.name: t.status for t in m.tests},
-        failed_tests=[r.job.name for r in results if r.status != "passed"])
+        failed_tests=[r.job.name for r in results if r.status != "passed"], sandbox=policy)
 
 
 def _design(m, root: Path, tb_dir: Path | None = None):
