@@ -267,7 +267,10 @@ def _print_summary(run) -> None:
 @click.option("--build-root", default=None, type=click.Path(), envvar="DV_BUILD_ROOT",
               help="Where the model is built and the tests run (default: the build/ beside "
                    "testbenches/, where 'dv generate --out' built it).")
-def rerun(testbench, jobs, build_root):
+@click.option("--sandbox/--no-sandbox", "sandbox", default=None,
+              help="Run the tests in the OS sandbox (bubblewrap). Default: on when a model "
+                   "wrote the testbench.")
+def rerun(testbench, jobs, build_root, sandbox):
     """Rebuild and rerun a committed testbench (testbenches/<top>) with its recorded seeds."""
     from dv.regress import rerun_testbench
 
@@ -275,7 +278,9 @@ def rerun(testbench, jobs, build_root):
         tb = Path(testbench).absolute()
         out = tb.parent.parent if tb.parent.name == "testbenches" else Path.cwd()
         build_root = out / "build"
-    outcome = rerun_testbench(Path(testbench), build_root=Path(build_root), parallel=jobs)
+    outcome = rerun_testbench(Path(testbench), build_root=Path(build_root), parallel=jobs,
+                              sandbox=sandbox)
+    _progress("sandbox", outcome.sandbox)  # the warning when model code ran unconfined
     console.print(outcome.describe())
     if outcome.failed_tests or not outcome.matches_recorded:
         raise VerificationFailure("the rerun differs from the recorded results (see above).")
