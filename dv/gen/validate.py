@@ -1456,8 +1456,7 @@ def validate_properties(items: list[Any], slot: str, view: DesignView, taken: se
                                     f"(@({view.clock_edge} {view.clock}) ...);', not an "
                                     "immediate assertion."))
             continue
-        if not body.endswith(";"):
-            body += ";"
+        body = body.rstrip().rstrip(";").rstrip() + ";"  # "...);;" is one statement too
         if label is None:
             label = f"llm_{'a' if want == 'assert' else 'c'}_{_short_hash(body)}"
         name_where = f"{where} ({label})"
@@ -1577,7 +1576,8 @@ def _sva_structure(body: str, label: str, view: DesignView, want: str) -> tuple[
                 "TaskDeclaration": "a task", "ContinuousAssign": "an assign statement",
                 "DataDeclaration": "a declaration", "NetDeclaration": "a declaration",
                 "HierarchyInstantiation": "an instance", "BindDirective": "a bind directive",
-                "ImmediateAssertionMember": "an immediate assertion"}
+                "ImmediateAssertionMember": "an immediate assertion",
+                "EmptyMember": "a stray ';'"}
         found = ", ".join(dict.fromkeys(what.get(n, n) for n in others)) or \
             f"{len(theirs)} statements"
         return errs + [f"one '{want} property (...);' statement per entry and nothing else; "
