@@ -440,3 +440,25 @@ def test_a_missing_tool_is_exit_3_and_leaves_no_half_testbench(tmp_path, capsys,
     assert "perl" in _error(capsys)
     assert not (out / "testbenches/fifo").exists()
     assert (out / "build/unfinished/fifo/fifo_env.py").is_file()
+
+
+@pytest.mark.slow
+def test_wrong_waivers_are_flagged_by_simulation_and_by_z3(tmp_path):
+    """A waived point that simulation hits, and one simulation misses but Z3 reaches: both
+    waivers are reported wrong (neither is taken on trust)."""
+    spec = tmp_path / "lockbox.md"
+    spec.write_text(Path(LOCKBOX_SPEC).read_text() + (
+        "\n## Waivers\n\n```unreachable\n"
+        "lockbox.sv:77 line (wrong) a command outside the list never comes\n"
+        "lockbox.sv:46 branch (wrong) writes are always refused\n```\n"))
+    out = tmp_path / "out"
+    assert run("generate", "--rtl", LOCKBOX, "--spec", str(spec), "--out", str(out),
+               "--rounds", "1") == 0
+    rec = json.loads((out / "coverage/lockbox/closure.json").read_text())
+    waived = {(p["kind"], p["line"]): p for p in rec["points"] if p.get("waiver")}
+    [default] = [p for (kind, line), p in waived.items() if line == 77]
+    assert default["count"] > 0 and "yet hit: the waiver is wrong" in default["note"]
+    [write] = [p for p in rec["points"] if p.get("waiver") and p["line"] == 46
+               and p["comment"] == "else"]
+    assert write["count"] == 0  # round 0 never unlocks the box
+    assert write["formal"] == "covered" and "waiver is wrong: Z3 reached" in write["note"]
