@@ -107,7 +107,19 @@ def test_syntax_error_names_file_line_and_column(tmp_path, capsys):
     bad = _write(tmp_path, "bad.sv", "module bad(input logic clk);\n  logic x\nendmodule\n")
     assert run("generate", "--rtl", bad, "--out", str(tmp_path)) == 2
     err = _error(capsys)
-    assert "bad.sv:2:" in err or "bad.sv:3:" in err
+    assert f"{bad}:2:10: expected ';'" in err  # right after 'x', where the ';' belongs
+    assert not (tmp_path / "testbenches").exists()
+
+
+def test_undeclared_name_is_located_to_the_column(tmp_path, capsys):
+    bad = _write(tmp_path, "undeclared.sv",
+                 "module u(input logic clk, input logic a);\n"
+                 "  always_ff @(posedge clk) begin\n"
+                 "    if (a) x <= 1;\n"
+                 "  end\nendmodule\n")
+    assert run("generate", "--rtl", bad, "--out", str(tmp_path)) == 2
+    err = _error(capsys)
+    assert f"{bad}:3:12: " in err and "'x'" in err
     assert not (tmp_path / "testbenches").exists()
 
 
