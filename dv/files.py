@@ -220,6 +220,8 @@ def stage_dir(final: Path, regenerated: set[str] | frozenset[str] = frozenset())
     it is put back first.
     """
     final = Path(final)
+    if final.is_symlink():  # swap beside the real directory; the link keeps pointing at it
+        final = final.resolve()
     staging = final.with_name(f".{final.name}.staging")
     backup = final.with_name(f".{final.name}.previous")
     staged = StagedDir(final, staging, backup)

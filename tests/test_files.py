@@ -218,3 +218,19 @@ def test_restore_can_withdraw_a_new_directory_that_has_nothing_to_keep(tmp_path)
     moved = staged.restore(keep_new_as=tmp_path / "unfinished", keep_in_place=False)
     assert moved == tmp_path / "unfinished" and "env.py" in _tree(moved)
     assert not final.exists()
+
+
+def test_a_symlinked_directory_is_replaced_where_it_points(tmp_path):
+    real = tmp_path / "store" / "tb"
+    real.mkdir(parents=True)
+    _gen(real / "env.py", "old\n")
+    link = tmp_path / "tb"
+    link.symlink_to(real, target_is_directory=True)
+    staged = stage_dir(link, {"env.py"})
+    _gen(staged.staging / "env.py", "new\n")
+    staged.swap_in()
+    staged.commit()
+    assert link.is_symlink() and link.resolve() == real
+    assert split_generated((link / "env.py").read_text())[1] == "new\n"
+    assert sorted(p.name for p in real.parent.iterdir()) == ["tb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store", "tb"]
