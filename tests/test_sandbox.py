@@ -350,3 +350,38 @@ def test_model_runs_are_sandboxed_and_no_sandbox_is_recorded(tmp_path, capsys):
     assert "--no-sandbox" in rec["sandbox"]["reason"]
     summary = (tmp_path / "out-False/coverage/counter/summary.md").read_text()
     assert "Sandbox: **off**" in summary
+
+
+@needs_bwrap
+@pytest.mark.slow
+def test_cli_no_sandbox_warns_and_records_and_rerun_sandboxes(tmp_path, capsys, monkeypatch):
+    """``dv generate --model ... --no-sandbox``: a warning and the record say model code ran
+    unconfined; ``dv rerun`` of that model-written testbench runs it sandboxed again."""
+    from dv.cli import main
+    from dv.gen.llm_stub import Reply, ScriptedServer
+
+    data = json.loads((DATA / "llm" / "fifo_r0.json").read_text())
+    sb = data.pop("scoreboard_file", None)
+    if sb:
+        data["scoreboard"] = (DATA / "llm" / sb).read_text()
+    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "out"
+    with ScriptedServer([Reply(json.dumps(data))]) as srv:
+        rc = main(["generate", "--rtl", "rtl_examples/fifo/fifo.sv", "--spec",
+                   "rtl_examples/fifo/fifo.md", "--model", "openai/stub", "--api-base",
+                   srv.api_base, "--rounds", "1", "--no-formal", "--no-sandbox",
+                   "--out", str(out)])
+    assert rc in (0, 1)
+    err = capsys.readouterr().err
+    assert "warning:" in err and "--no-sandbox" in err
+    rec = json.loads((out / "coverage/fifo/closure.json").read_text())
+    assert rec["sandbox"]["enabled"] is False and rec["sandbox"]["model_code"] is True
+    assert "Sandbox: **off**" in (out / "coverage/fifo/summary.md").read_text()
+    runs = list((out / "build/runs").rglob("job.json"))
+    assert runs and not any("limits" in json.loads(j.read_text()) for j in runs)
+    # the committed testbench was written by a model: a rerun is sandboxed by default
+    rc = main(["rerun", str(out / "testbenches/fifo"), "--build-root", str(out / "build")])
+    jobs = list((out / "build/runs").rglob("job.json"))  # the same runs, rerun
+    assert jobs and all("limits" in json.loads(j.read_text()) for j in jobs)
+    assert rc == 0, capsys.readouterr()
