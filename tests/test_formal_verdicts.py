@@ -272,3 +272,12 @@ def test_bound_checker_with_its_own_state_in_every_instance(tmp_path, capsys):
     assert sts["a_pend"]["counts"] == {"refuted": 1, "proven": 1}
     assert all(p["location"].endswith(f"hs_chk.sv:{ln}") for p, ln in
                zip(rec["properties"], [8, 8, 9, 9, 10, 10], strict=True))
+
+
+def test_json_spec_is_bad_input(tmp_path, capsys):
+    spec = tmp_path / "props.json"
+    spec.write_text('{"properties": ["a |-> b"]}\n')
+    code, text = dv_prove(["--rtl", str(D / "sat_count.sv"), "--spec", str(spec), "--out",
+                           str(tmp_path), "--no-replay"], capsys)
+    assert code == 2, text
+    assert "JSON" in text and "Traceback" not in text
