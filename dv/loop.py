@@ -199,6 +199,10 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
         run.status = "interrupted"
         run.stop_reason = "interrupted by the user"
         raise
+    except Exception as exc:
+        run.status = "error"
+        run.stop_reason = f"error: {exc}"
+        raise
     finally:
         run.seconds["total"] = time.monotonic() - start
         try:

@@ -474,3 +474,26 @@ def test_wrong_waivers_are_flagged_by_simulation_and_by_z3(tmp_path):
                and p["comment"] == "else"]
     assert write["count"] == 0  # round 0 never unlocks the box
     assert write["formal"] == "covered" and "waiver is wrong: Z3 reached" in write["note"]
+
+
+@pytest.mark.slow
+def test_a_run_that_fails_after_a_round_records_the_error(tmp_path):
+    from dv.design.frontend import load_design
+    from dv.design.spec import parse_spec
+    from dv.errors import ToolError
+    from dv.gen.builtin import BuiltinGenerator
+    from dv.loop import ClosureOptions, run_closure
+
+    class Failing(BuiltinGenerator):
+        def next_round(self, design, spec, ctx):
+            raise ToolError("the generator broke (test)")
+
+    design = load_design([LOCKBOX], root=ROOT)
+    out = tmp_path / "out"
+    with pytest.raises(ToolError):
+        run_closure(design, parse_spec(LOCKBOX_SPEC), Failing(),
+                    ClosureOptions(out=out, root=ROOT, rounds=3, formal=False))
+    rec = json.loads((out / "coverage/lockbox/closure.json").read_text())
+    assert rec["status"] == "error" and "the generator broke" in rec["stop_reason"]
+    assert len(rec["rounds"]) == 1
+    assert (out / "testbenches/lockbox/dv.toml").is_file()  # round 0's tests can be rerun
