@@ -233,15 +233,16 @@ def stage_dir(final: Path, regenerated: set[str] | frozenset[str] = frozenset())
     staging.mkdir(parents=True)
     if not final.is_dir():
         return staged
+    shutil.copymode(final, staging)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for entry in sorted(final.iterdir()):
         target = staging / entry.name
+        if ".edited-" in entry.name or entry.is_symlink():
+            shutil.copy2(entry, target, follow_symlinks=False)
+            continue
         if entry.is_dir():
             if entry.name != "__pycache__":
                 shutil.copytree(entry, target, symlinks=True)
-            continue
-        if ".edited-" in entry.name or entry.is_symlink():
-            shutil.copy2(entry, target, follow_symlinks=False)
             continue
         try:
             recorded, body = split_generated(entry.read_text(errors="replace"))

@@ -234,3 +234,16 @@ def test_a_symlinked_directory_is_replaced_where_it_points(tmp_path):
     assert split_generated((link / "env.py").read_text())[1] == "new\n"
     assert sorted(p.name for p in real.parent.iterdir()) == ["tb"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store", "tb"]
+
+
+def test_links_and_subdirectories_of_the_user_are_carried_over(tmp_path):
+    final = tmp_path / "tb"
+    (final / "waves").mkdir(parents=True)
+    (final / "waves" / "a.vcd").write_text("vcd\n")
+    (tmp_path / "shared").mkdir()
+    (final / "shared").symlink_to(tmp_path / "shared", target_is_directory=True)
+    final.chmod(0o750)
+    staged = stage_dir(final)
+    assert (staged.staging / "waves" / "a.vcd").read_text() == "vcd\n"
+    assert (staged.staging / "shared").is_symlink()
+    assert staged.staging.stat().st_mode & 0o777 == 0o750
