@@ -222,9 +222,26 @@ class DvMonitor(uvm_monitor):
     still hold what the DUT sampled at it: one transaction is one clock cycle.
     """
 
+    TRACE_CYCLES = 200_000  # cycles an output trace keeps (dv regress --golden)
+
     def build_phase(self):
         self.ap = uvm_analysis_port("ap", self)
         self.dut = cocotb.top
+        # opt-in (dv regress sets it): every cycle's reset, inputs and outputs, one JSON line
+        # each, written to this file at the end of the test for the behaviour comparison
+        self.trace_path = os.environ.get("DV_OUTPUT_TRACE")
+        self.trace_lines: list[str] = []
+
+    def extract_phase(self):  # before check_phase, so a failing test keeps its trace too
+        if not self.trace_path:
+            return
+        head = {"format": "dv-output-trace", "version": 1, "inputs": list(INPUTS),
+                "outputs": list(OUTPUTS), "truncated": len(self.trace_lines) >= self.TRACE_CYCLES}
+        try:
+            with open(self.trace_path, "w") as fh:
+                fh.write(json.dumps(head) + "\n" + "\n".join(self.trace_lines) + "\n")
+        except OSError:
+            pass
 
     async def run_phase(self):
         dut = self.dut
@@ -242,13 +259,18 @@ class DvMonitor(uvm_monitor):
                 await FallingEdge(clk)
             cycle += 1
             in_reset = rst is not None and read(rst) == RESET["active"]
-            self.ap.write({
+            txn = {
                 "cycle": cycle,
                 "reset": in_reset,
                 "in": {n: read(h) for n, h in ins},
                 "out": {n: read(h) for n, h in outs},
                 "fsm": {n: read(h) for n, h in fsms},
-            })
+            }
+            if self.trace_path and len(self.trace_lines) < self.TRACE_CYCLES:
+                self.trace_lines.append(json.dumps(
+                    [int(in_reset), list(txn["in"].values()), list(txn["out"].values())],
+                    separators=(",", ":")))
+            self.ap.write(txn)
 
 
 class DvChecker(uvm_subscriber):
