@@ -195,7 +195,7 @@ def test_secrets_never_reach_the_prompt_or_the_generators_files(fifo, tmp_path_f
     out = tmp_path_factory.mktemp("run")
     variants = encoded_variants(secret, pad)
     log = out / "sim.log"
-    log.write_text("\n".join(f"log line {v}" for v in variants))
+    log.write_text("\n".join(f"ERROR log line {v}" for v in variants))
     failure = {"name": "r0_fill_drain", "seed": 1, "status": "failed",
                "message": "scoreboard mismatch: " + " ".join(variants), "log": str(log)}
     model_says = " ".join(v.replace("\n", " ") for v in variants)
@@ -216,6 +216,7 @@ def test_secrets_never_reach_the_prompt_or_the_generators_files(fifo, tmp_path_f
     sent = json.dumps(srv.requests) + json.dumps(srv.headers)
     assert len(srv.requests) == 2
     assert "scoreboard mismatch" in json.dumps(srv.requests[1])  # the failure was sent...
+    assert "log line" in json.dumps(srv.requests[1])  # ...with its log excerpt...
     assert not leaks(secret, sent)  # ...without the secret
     written = [f for f in out.rglob("*") if f.is_file() and f != log]
     assert any(f.name.startswith("round-1-turn-0") for f in written)
