@@ -281,3 +281,27 @@ def test_json_spec_is_bad_input(tmp_path, capsys):
                            str(tmp_path), "--no-replay"], capsys)
     assert code == 2, text
     assert "JSON" in text and "Traceback" not in text
+
+
+def test_statements_without_a_check_are_counted_and_named(tmp_path, capsys):
+    src = tmp_path / "gen.sv"
+    src.write_text(
+        "module gen #(parameter int N = 4) (input logic clk, input logic rst,\n"
+        "                                   output logic [3:0] c);\n"
+        "  always_ff @(posedge clk) if (rst) c <= 0; else if (c < 9) c <= c + 1;\n"
+        "  if (N > 8) begin : g_big\n"
+        "    always @(posedge clk) if (!rst) a_big: assert (c <= 4'd9);\n"
+        "  end\n"
+        "  always @(posedge clk) if (!rst) a_small: assert (c <= 4'd9);\n"
+        "endmodule\n")
+    code, text = dv_prove(["--rtl", str(src), "--out", str(tmp_path), "--no-replay"], capsys)
+    assert code == 0, text
+    checks = record(tmp_path, "gen")["checks"]
+    assert checks["source_statements"] == 2
+    assert checks["without_check"] == [f"assert at {src.resolve()}:5"]
+    assert "1 of the 2 assertion statement(s)" in " ".join(text.split())
+    # with the branch taken, both statements have their check
+    code, text = dv_prove(["--rtl", str(src), "-G", "N=9", "--out", str(tmp_path),
+                           "--no-replay"], capsys)
+    assert code == 0, text
+    assert record(tmp_path, "gen")["checks"]["without_check"] == []

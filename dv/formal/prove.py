@@ -99,6 +99,7 @@ class ProveRun:
     notes: list[str] = field(default_factory=list)
     init: str = "reset"
     init_reason: str = ""
+    census: tuple[int, list[str]] = (0, [])
 
     @property
     def frame(self) -> str:
@@ -248,6 +249,7 @@ class Prepared:
     monitor_instance: str = ""  # the lowered SVA monitor's instance (not in simulation)
     init: str = "reset"  # the resolved frame: reset | initial | any
     init_reason: str = ""  # why (for the table header and formal.json)
+    census: tuple[int, list[str]] = (0, [])  # statements in the sources, those without a check
 
     @property
     def frame(self) -> str:
@@ -333,6 +335,13 @@ def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
     if lost:
         notes.append(f"{len(lost)} elaborated check(s) are not in the model: "
                      + ", ".join(lost[:8]) + (" ..." if len(lost) > 8 else ""))
+    census = _census(design, rtl_paths, props_paths, properties, undefines, root)
+    if census[1]:
+        missing = census[1]
+        notes.append(f"{len(missing)} of the {census[0]} assertion statement(s) in the sources "
+                     "have no check in the model (not elaborated, e.g. in a generate branch "
+                     "not taken, or dropped by the front end): " + ", ".join(missing[:8])
+                     + (" ..." if len(missing) > 8 else ""))
     if init == "auto" and not reset_init:
         init = "initial"
     resolved, reset, reason = resolve_init(init, design, model, notes)
@@ -341,7 +350,32 @@ def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
                     properties, reset, notes, seconds,
                     (collected.monitor_instance if collected.monitor is not None else "")
                     or ("dv_mon_i" if collected.checker_monitors else ""),
-                    resolved, reason)
+                    resolved, reason, census)
+
+
+def _census(design: Design, rtl: Sequence[Path], props: Sequence[Path],
+            properties: Sequence[Property], undefines: Sequence[str], root: Path
+            ) -> tuple[int, list[str]]:
+    """(assertion statements in the sources, those with no check in the model)."""
+    from dv.formal.census import source_checks
+
+    defines = {"FORMAL": "", "SYNTHESIS": "", **dict(design.defines)}
+    for u in undefines:
+        defines.pop(u, None)
+    try:
+        stmts = source_checks([*rtl, *props], top=design.top, defines=defines,
+                              include_dirs=design.include_dirs)
+    except Exception:  # noqa: BLE001 - a census that cannot be taken is no verdict
+        return 0, []
+    have: dict[str, set[int]] = {}
+    for p in properties:
+        have.setdefault(p.file, set()).add(p.line)
+    missing = []
+    for st in stmts:
+        lines = have.get(_shown(st.file.resolve(), root), set())
+        if not any(st.first <= ln <= max(st.first, st.last) for ln in lines):
+            missing.append(f"{st.kind} at {_shown(st.file, root)}:{st.first}")
+    return len(stmts), missing
 
 
 def _lost_checks(model: SmtModel) -> list[str]:
@@ -485,7 +519,7 @@ def run_prove(rtl: Sequence[str | Path], *, top: str | None = None,
     design, model, properties, reset = prep.design, prep.model, prep.properties, prep.reset
     formal_dir = Path(opts.out) / "coverage" / design.top / "formal"
     run = ProveRun(design, model, opts, formal_dir=formal_dir, notes=list(prep.notes),
-                   init=prep.init, init_reason=prep.init_reason)
+                   init=prep.init, init_reason=prep.init_reason, census=prep.census)
     run.seconds.update(prep.seconds)
     run.assumptions = [p for p in properties if p.kind == "assume" and not p.unsupported]
 
@@ -747,7 +781,8 @@ def write_reports(run: ProveRun) -> None:
         "summary": counts,
         "checks": {"elaborated": len(model.elaborated) if model is not None else None,
                    "in_model": len(model.checks) if model is not None else None,
-                   "statements": len(run.statements), "instances": len(run.results)},
+                   "statements": len(run.statements), "instances": len(run.results),
+                   "source_statements": run.census[0], "without_check": run.census[1]},
         "statements": [{"name": st.name, "kind": st.kind, "location": st.location,
                         "status": st.status, "verdict": st.verdict, "counts": st.counts,
                         "instances": [r.prop.name for r in st.members]}
