@@ -451,6 +451,12 @@ def test_wrapped_scoreboard_says_design_bug_or_wrong_model():
     [msg] = _run_scoreboard(src, stream[:2])
     assert msg.startswith("reference model error (wrong reference model): SCOREBOARD raised "
                           "ZeroDivisionError")
+    # a model returning megabytes per cycle: the message dv keeps is bounded
+    flood = "def SCOREBOARD(txn, prev):\n    return 'x' * 60000\n"
+    src = wrap_scoreboard(validate_scoreboard(flood, view), "m\nimport os", 0)
+    assert "\nimport os" not in src
+    [msg] = _run_scoreboard(src, stream[:2])
+    assert msg.startswith("scoreboard mismatch") and len(msg) < 1100
 
 
 # -- choosing the generator --------------------------------------------------------------------

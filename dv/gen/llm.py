@@ -624,7 +624,8 @@ def wrap_scoreboard(info: ScoreboardInfo, model: str, rnd: int) -> str:
             "        except Exception as exc:\n"
             '            _dv_state["last"] = txn["cycle"]\n'
             f'            return (f"{SCOREBOARD_CRASH}: SCOREBOARD_RESET raised "\n'
-            '                    f"{type(exc).__name__}: {exc}")')
+            '                    f"{type(exc).__name__}: {str(exc)[:500]}")')
+    model = " ".join(str(model).split())  # one comment line
     return f'''# --- reference model written by {model} (round {rnd}), validated by dv ---
 {info.source.strip()}
 
@@ -641,9 +642,9 @@ def SCOREBOARD(txn, prev):
     try:
         msg = _dv_model_check(txn, prev)
     except Exception as exc:
-        return f"{SCOREBOARD_CRASH}: SCOREBOARD raised {{type(exc).__name__}}: {{exc}}"
-    if msg:
-        return f"{SCOREBOARD_MISMATCH}: {{msg}}"
+        return f"{SCOREBOARD_CRASH}: SCOREBOARD raised {{type(exc).__name__}}: {{str(exc)[:500]}}"
+    if msg:  # bounded: a model returning megabytes per cycle cannot fill dv's memory or logs
+        return f"{SCOREBOARD_MISMATCH}: {{str(msg)[:1000]}}"
     return None
 '''
 
