@@ -184,3 +184,16 @@ def test_a_raw_lone_surrogate_from_the_endpoint_is_a_repair_request_not_a_traceb
     assert "\ud800" not in json.dumps(srv.requests[1], ensure_ascii=False)
     for f in (tmp_path / "build/llm/fifo").glob("round-0-turn-*.json"):
         f.read_text(encoding="utf-8")  # written, and valid UTF-8
+
+
+@pytest.mark.filterwarnings("ignore:.*`ReadOnly` qualifier:UserWarning")
+def test_an_oversized_answer_is_an_error_not_a_transcript(tmp_path):
+    from dv.gen.llm_client import MAX_ANSWER_CHARS, LlmClient
+    from dv.gen.llm_stub import Reply, ScriptedServer
+
+    with ScriptedServer([Reply("x" * (MAX_ANSWER_CHARS + 1))]) as srv:
+        client = LlmClient("openai/stub", api_base=srv.api_base, num_retries=0,
+                           cache_dir=tmp_path / "cache", transcript_dir=tmp_path / "llm")
+        call = client.complete([{"role": "user", "content": "hi"}], round_index=0, turn=0)
+    assert call.error["type"] == "AnswerTooLarge" and call.content is None
+    assert all(f.stat().st_size < 100_000 for f in tmp_path.rglob("*.json"))

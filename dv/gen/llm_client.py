@@ -250,6 +250,14 @@ class LlmClient:
             call.error = {"kind": "bad_response", "type": type(exc).__name__,
                           "message": "the provider's response has no message"}
             return
+        if not isinstance(call.content, str) or len(call.content) > MAX_ANSWER_CHARS:
+            size = len(call.content) if isinstance(call.content, str) else -1
+            call.content = None  # neither kept, nor cached, nor written to a transcript
+            call.error = {"kind": "bad_response", "type": "AnswerTooLarge",
+                          "message": f"the answer holds {size} characters; dv reads at most "
+                                     f"{MAX_ANSWER_CHARS} (asked for max_tokens="
+                                     f"{self.max_tokens})"}
+            return
         usage = getattr(resp, "usage", None)
         if usage is not None:
             call.prompt_tokens = getattr(usage, "prompt_tokens", None)
@@ -316,6 +324,7 @@ class LlmClient:
 
 
 PLACEHOLDER_KEY = "no-key-needed"
+MAX_ANSWER_CHARS = 400_000  # a larger answer (a hostile server) is an error, not a file
 RETRY_KINDS = frozenset({"rate_limit", "timeout", "connection", "unavailable", "server_error"})
 # the provider's own API hosts: a key from the environment may go there (https only)
 PROVIDER_HOSTS: dict[str, frozenset[str]] = {
