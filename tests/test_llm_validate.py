@@ -352,3 +352,14 @@ def test_scripted_fifo_answer_is_valid():
     assert [t.name for t in valid.tests] == ["r0_fill_drain", "r0_both_ends"]
     assert valid.assertions is not None and len(valid.assertions) == 2
     assert valid.cover_points is not None and valid.cover_points[0].kind == "cover"
+
+
+def test_too_many_properties_are_refused_quickly():
+    import time
+
+    items = [f"a{i}: assert property (@(posedge clk) !(full && empty));" for i in range(5000)]
+    probs: list = []
+    t0 = time.monotonic()
+    validate_properties(items, "assertions", fifo_view(), set(), probs)
+    assert time.monotonic() - t0 < 30
+    assert any("at most 64 entries, got 5000" in p.render() for p in probs)

@@ -1411,7 +1411,10 @@ def validate_properties(items: list[Any], slot: str, view: DesignView, taken: se
     want = SVA_KINDS[slot]
     out: list[ModelProperty] = []
     labels = set(taken)
-    for i, item in enumerate(items):
+    if len(items) > MAX_PROPERTIES:
+        problems.append(Problem(slot, "", f"at most {MAX_PROPERTIES} entries, got {len(items)}: "
+                                "keep the ones that check the spec's main rules."))
+    for i, item in enumerate(items[:MAX_PROPERTIES]):
         where = f"[{i}]"
         label: str | None = None
         if isinstance(item, dict):
@@ -1495,6 +1498,7 @@ def _short_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
+MAX_PROPERTIES = 64  # per slot (each one is parsed and compiled)
 SVA_ALLOWED_TRIVIA = ("Whitespace", "EndOfLine", "LineComment", "BlockComment")
 SVA_MAX_CHARS = 2000
 
