@@ -305,3 +305,16 @@ def test_statements_without_a_check_are_counted_and_named(tmp_path, capsys):
                            "--no-replay"], capsys)
     assert code == 0, text
     assert record(tmp_path, "gen")["checks"]["without_check"] == []
+
+
+def test_replay_confirms_only_the_instance_that_failed():
+    from dv.formal.trace import ReplayItem, _failure_matches
+
+    msg = ("[25000] %Error: hs_chk.sv:9: Assertion failed in hs_pair.{}.chk_i.a_pend: "
+           "'assert' failed.")
+    it = ReplayItem("u1.chk_i.a_pend", "assert", "a_pend", "tests/hs_chk.sv", 9, "replay_x",
+                    "props", scope="u1.chk_i")
+    assert _failure_matches(msg.format("u1"), it)
+    assert not _failure_matches(msg.format("u0"), it)  # the other instance failed
+    single = ReplayItem("a_pend", "assert", "a_pend", "tests/hs_chk.sv", 9, "replay_x", "props")
+    assert _failure_matches(msg.format("u0"), single)

@@ -684,8 +684,9 @@ def _replay(run: ProveRun, prep: Prepared, note: Progress) -> None:
     design = prep.design
 
     def item(r: PropertyResult) -> ReplayItem:
+        scope = r.prop.instance.rpartition(".")[0] if r.prop.instances > 1 else ""
         return ReplayItem(r.prop.name, r.prop.kind, r.prop.label, r.prop.file, r.prop.line,
-                          Path(r.replay_module or "").stem, r.prop.origin)
+                          Path(r.replay_module or "").stem, r.prop.origin, scope)
 
     items = [item(r) for r in todo]
     note("replay-start", len(items))

@@ -284,6 +284,7 @@ class ReplayItem:
     line: int
     module: str  # cocotb module name
     origin: str  # rtl | props | spec
+    scope: str = ""  # instance path when the statement has several instances ("u1.chk_i")
 
 
 @dataclass
@@ -414,7 +415,13 @@ def _failure_matches(message: str, it: ReplayItem) -> bool:
         return bool(it.label and re.search(r"dv-prop-fail " + re.escape(it.label) + r"\b",
                                            message))
     base = Path(it.file).name
-    return bool(re.search(re.escape(base) + r":" + str(it.line) + r"\b", message))
+    if not re.search(re.escape(base) + r":" + str(it.line) + r"\b", message):
+        return False
+    # one statement, several instances: the failure must be this instance's
+    m = re.search(r"Assertion failed in (\S+?):?\s", message)
+    if it.scope and m:
+        return f".{it.scope}." in f".{m.group(1)}."
+    return True
 
 
 def _cover_matches(point: object, it: ReplayItem, spec_file: str) -> bool:
