@@ -286,6 +286,25 @@ def rerun(testbench, jobs, build_root, sandbox):
         raise VerificationFailure("the rerun differs from the recorded results (see above).")
 
 
+@cli.command()
+@click.argument("coverage_dir", metavar="COVERAGE_DIR", type=click.Path())
+@click.option("--out", "out", default=None, type=click.Path(),
+              help="File to write (default: report.html or report.md beside closure.json).")
+@click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html",
+              show_default=True, help="One self-contained HTML page, or Markdown.")
+@click.option("--formal", "formal", default=None, type=click.Path(),
+              help="dv prove's formal.json (or its directory); default: "
+                   "COVERAGE_DIR/formal/formal.json when it exists.")
+def report(coverage_dir, out, fmt, formal):
+    """Render a closure record (coverage/<top>) for a reviewer: verdict, every point, proofs."""
+    from dv.report.render import write_report
+
+    path, view = write_report(Path(coverage_dir), out=Path(out) if out else None, fmt=fmt,
+                              formal=Path(formal) if formal else None)
+    console.print(f"{view.headline}: {view.top} — " + "; ".join(view.reasons[:3]), soft_wrap=True)
+    console.print(f"report: {path}")
+
+
 def _register_prove() -> None:
     from dv.formal.cli import prove_command
 
