@@ -131,32 +131,10 @@ def summary_markdown(rec: dict[str, Any]) -> str:
         failed = sum(1 for t in r["tests"] if t["status"] != "passed")
         lines.append(f"| {r['index']} | {len(r['tests'])} | {failed} | {r['new_points']} | "
                      f"{r['open_holes']} |")
-    fallbacks = [(r["index"], (r.get("llm") or {}).get("fallback")) for r in rec["rounds"]]
-    fallbacks = [(i, why) for i, why in fallbacks if why]
-    if fallbacks:  # provenance: which rounds the model did not make, and why
-        lines += ["", "## Rounds made by the built-in generator instead of the model", ""]
-        lines += [f"- round {i}: {why}" for i, why in fallbacks]
-    weakened = [w for r in rec["rounds"] for w in r.get("weakened", [])]
-    if weakened:
-        lines += ["", "## Checks the generator removed or loosened (review them)", ""]
-        lines += [f"- {w}" for w in weakened]
-    usage = [r["llm"] for r in rec["rounds"] if r.get("llm")]
-    if usage:
-        lines += ["", "## Model usage", "",
-                  "| round | generator | calls | repairs | prompt tokens | completion tokens "
-                  "| cost | model s | dv s |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
-        for u in usage:
-            cost = f"${u['cost']:.4f}" if u.get("cost") is not None else "unknown"
-            lines.append(f"| {u['round']} | {u['generator']} | {u['turns']} | {u['repairs']} | "
-                         f"{u['prompt_tokens'] or '-'} | {u['completion_tokens'] or '-'} | "
-                         f"{cost} | {u['model_latency']:.1f} | {u['overhead']:.2f} |")
-    failures = [t for r in rec["rounds"] for t in r["tests"] if t["status"] != "passed"]
-    if failures:
-        lines += ["", "## Failing tests", ""]
-        for t in failures:
-            msg = t["message"][:300]
-            who = f" [{t['generator']}]" if t.get("generator") else ""
-            lines.append(f"- `{t['name']}`{who} (seed {t['seed']}): {t['status']} — {msg}")
+    # sections dv report's Markdown shares (dv.report.markdown)
+    from dv.report.markdown import failure_lines, fallback_lines, usage_lines, weakened_lines
+
+    lines += fallback_lines(rec) + weakened_lines(rec) + usage_lines(rec) + failure_lines(rec)
     lines += ["", "## Closure", "", "| kind | points | hit | waived | proven unreachable | open |",
               "|---|---:|---:|---:|---:|---:|"]
     for kind, c in rec.get("closure", {}).items():
