@@ -262,6 +262,125 @@ def _print_summary(run) -> None:
 
 
 @cli.command()
+@click.argument("testbenches", nargs=-1, type=click.Path(), metavar="[TB_DIR]...")
+@click.option("--extra-seeds", default=0, show_default=True, type=click.IntRange(0, 100000),
+              help="Also run every test with N fresh random seeds (recorded in the results).")
+@click.option("--tolerance", default=0.0, show_default=True, type=click.FloatRange(0, 100),
+              metavar="PCT", help="Allowed drop per coverage kind, in percentage points.")
+@click.option("--update-baseline", is_flag=True,
+              help="Record this run as coverage/<top>/baseline.json (the only way one is "
+                   "written): accepts coverage and behaviour changes.")
+@click.option("--golden", is_flag=True,
+              help="Compare each recorded seed's outputs per cycle with the baseline's trace.")
+@click.option("--junit", default=None, type=click.Path(), metavar="FILE",
+              help="Also write the JUnit XML here.")
+@click.option("--summary", default=None, type=click.Path(), metavar="FILE",
+              help="Also write the Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).")
+@click.option("--jobs", "-j", default=None, type=click.IntRange(1, 256),
+              help="Simulations in parallel (default: the core count; Dask: local workers).")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="Where simulations run: this machine's process pool, or "
+                                      "Dask (a LocalCluster, or --scheduler).")
+@click.option("--scheduler", default=None, metavar="ADDR",
+              help="A running Dask scheduler (tcp://host:8786); implies --executor dask.")
+@click.option("--dask-local", default=None, type=click.IntRange(1, 256), metavar="N",
+              help="Start a Dask LocalCluster of N worker processes (--executor dask -j N).")
+@click.option("--test", "tests", multiple=True, metavar="NAME",
+              help="Run only this test (repeat for several): a reproduce run, coverage is not "
+                   "compared.")
+@click.option("--seed", default=None, type=int,
+              help="Run the tests with this seed instead of the recorded one (reproduce a "
+                   "fresh-seed failure).")
+@click.option("--out", default=None, type=click.Path(),
+              help="Where regress.json, junit.xml, summary.md, <top>/coverage.info and the "
+                   "runs go (default: build/regress).")
+@click.option("--build-root", default=None, type=click.Path(), envvar="DV_BUILD_ROOT",
+              help="Where the models are built (default: build/).")
+@click.option("--test-timeout", default=300.0, show_default=True, type=float,
+              help="Wall-clock limit of one simulation, in seconds.")
+@click.option("--sandbox/--no-sandbox", "sandbox", default=None,
+              help="Run the tests in the OS sandbox. Default: on for a testbench a model wrote.")
+def regress(testbenches, extra_seeds, tolerance, update_baseline, golden, junit, summary, jobs,
+            executor, scheduler, dask_local, tests, seed, out, build_root, test_timeout,
+            sandbox):
+    """Rerun committed testbenches and compare with their baselines (exit 1 on a regression).
+
+    Without TB_DIR, every testbenches/<top>/dv.toml under the current directory. Each design is
+    built once; every test runs with its recorded seed (plus --extra-seeds fresh ones); tests
+    that newly fail, coverage points newly missed, per-kind drops beyond --tolerance and, with
+    --golden, changed outputs are regressions.
+    """
+    from dv.regress import RegressOptions, run_regression
+
+    if dask_local:
+        executor, jobs = "dask", dask_local
+    if scheduler:
+        executor = "dask"
+    opts = RegressOptions(
+        tb_dirs=[Path(t) for t in testbenches], project=Path.cwd(),
+        out=Path(out) if out else None, build_root=Path(build_root) if build_root else None,
+        extra_seeds=extra_seeds, tolerance=tolerance, update_baseline=update_baseline,
+        golden=golden, tests=tuple(tests), seed=seed, junit=Path(junit) if junit else None,
+        summary=Path(summary) if summary else None, parallel=jobs, executor=executor,
+        scheduler=scheduler, test_timeout=test_timeout, sandbox=sandbox)
+    outcome = run_regression(opts, progress=_regress_progress)
+    _print_regress(outcome)
+    if outcome.regressed:
+        bad = [d["top"] for d in outcome.record["designs"] if d["regressed"]]
+        raise VerificationFailure(f"regression in {', '.join(bad)}: see "
+                                  f"{outcome.out / 'summary.md'}.")
+
+
+def _regress_progress(kind: str, data: object) -> None:
+    if kind == "build-done":
+        top, b = data
+        what = "cached" if b.cached else f"built in {b.seconds:.1f} s"
+        console.print(f"  {top}: model {what} ({b.key[:12]})")
+    elif kind == "executor":
+        console.print(f"  running on {data}")
+    elif kind == "test":
+        _progress("test", data)
+
+
+def _print_regress(outcome) -> None:
+    for d in outcome.record["designs"]:
+        verdict = ("[red]REGRESSION[/red]" if d["regressed"] else
+                   "[green]pass[/green]" if d["verdict"] == "pass" else d["verdict"])
+        runs = d["runs"]
+        passed = sum(1 for r in runs if r["status"] == "passed")
+        console.print(f"[bold]{d['top']}[/bold]: {verdict} — {passed}/{len(runs)} run(s) "
+                      "passed", soft_wrap=True)
+        for r in d["new_failures"]:
+            console.print(f"  check failed: {r['test']} seed {r['seed']}: "
+                          f"{redact(r['message'].splitlines()[0][:200] if r['message'] else '')}"
+                          f"\n    reproduce: {r['reproduce']}", soft_wrap=True, markup=False)
+        for r in d["behaviour_changes"]:
+            b = r["behaviour"]
+            console.print(f"  behaviour changed: {r['test']} seed {r['seed']}: {b['detail']}"
+                          f"\n    reproduce: {b['reproduce']}", soft_wrap=True, markup=False)
+        for kind, c in d["coverage"].items():
+            if c.get("regressed"):
+                console.print(f"  coverage dropped: {kind} {c['baseline']['percent']:.1f}% -> "
+                              f"{c['now']['percent']:.1f}% (tolerance {d['tolerance']:g})")
+        for p in d["lost"][:20]:
+            src = f" — {p['source']}" if p.get("source") else ""
+            console.print(f"  newly missed: {p['file']}:{p['line']} {p['kind']} "
+                          f"{p['comment']}{src}", soft_wrap=True, markup=False)
+        if len(d["lost"]) > 20:
+            console.print(f"  … and {len(d['lost']) - 20} more newly missed point(s)")
+        for n in d["notes"]:
+            console.print(f"  note: {n}", soft_wrap=True, markup=False)
+        if d["baseline_written"]:
+            console.print(f"  baseline written: {d['baseline']}")
+            failing = [r for r in runs if r["status"] != "passed"]
+            if failing:
+                console.print("  [yellow]recorded as failing:[/yellow] "
+                              + ", ".join(f"{r['test']} (seed {r['seed']})" for r in failing))
+    console.print(f"results: {outcome.out / 'summary.md'}, {outcome.out / 'junit.xml'}, "
+                  f"{outcome.out / 'regress.json'}", soft_wrap=True)
+
+
+@cli.command()
 @click.argument("testbench", type=click.Path())
 @click.option("--jobs", "-j", default=None, type=click.IntRange(1, 256))
 @click.option("--build-root", default=None, type=click.Path(), envvar="DV_BUILD_ROOT",
