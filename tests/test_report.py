@@ -1,0 +1,430 @@
+"""``dv report``: the reviewer's page, checked as a reader would check it.
+
+The numbers on the page are compared with counts computed here straight from the record; record
+text that looks like markup must render as text; bad records exit 2 and write nothing; and the
+page is opened in a real headless browser (Debian's chromium) when it is installed.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+import subprocess
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from dv.cli import main
+from dv.report import build_view, load_view, render_html, render_markdown, write_report
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted(p.parent for p in (ROOT / "coverage").glob("*/closure.json"))
+FIXTURE = ROOT / "tests" / "data" / "report" / "fifo_buggy" / "coverage" / "fifo"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+NO_CHROMIUM = "chromium not installed: apt-get install chromium"
+
+
+# -- a small reader of the page ------------------------------------------------------------------
+
+class Page(HTMLParser):
+    """Collects what the tests read: the summary cells by (kind, column), point rows by status,
+    script blocks, ids, and the visible text."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.cells: dict[tuple[str, str], str] = {}
+        self.rows: list[dict[str, str]] = []
+        self.scripts: list[str] = []
+        self.ids: set[str] = set()
+        self.hrefs: list[str] = []
+        self.text: list[str] = []
+        self._cell: tuple[str, str] | None = None
+        self._buf: list[str] = []
+        self._in_script = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"] or "")
+        if tag == "td" and "data-col" in a:
+            self._cell, self._buf = (a["data-kind"] or "", a["data-col"] or ""), []
+        if tag == "tr" and "pt" in (a.get("class") or "").split():
+            self.rows.append({"status": a.get("data-status") or "",
+                              "kind": a.get("data-kind") or ""})
+        if tag == "a" and a.get("href"):
+            self.hrefs.append(a["href"] or "")
+        if tag == "script":
+            self._in_script = True
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self.cells[self._cell] = "".join(self._buf).strip()
+            self._cell = None
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+            return
+        self.text.append(data)
+        if self._cell is not None:
+            self._buf.append(data)
+
+    @property
+    def visible(self) -> str:
+        return "".join(self.text)
+
+
+def expected_counts(rec: dict) -> dict[str, Counter]:
+    """Per kind, the dispositions straight from the record's points (not through dv.report):
+    a point the record calls open and whose Z3 verdict is not_reached is 'not reached within
+    bound'; every other status is the record's own."""
+    out: dict[str, Counter] = {}
+    for p in rec["points"]:
+        st = p.get("status", "hit" if p.get("count", 0) > 0 else "open")
+        if st == "open" and p.get("formal") == "not_reached":
+            st = "not_reached"
+        c = out.setdefault(p["kind"], Counter())
+        c["points"] += 1
+        c[st] += 1
+    return out
+
+
+def render(target: Path, tmp_path: Path, name: str = "report.html", **kw) -> tuple[str, Page]:
+    out, _ = write_report(target, out=tmp_path / name, **kw)
+    text = out.read_text()
+    return text, Page(text)
+
+
+# -- the committed examples ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("cov", EXAMPLES + [FIXTURE], ids=lambda p: p.name)
+def test_numbers_on_the_page_equal_the_record(cov, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    rec = json.loads((cov / "closure.json").read_text())
+    text, page = render(cov, tmp_path)
+    assert text.startswith("<!DOCTYPE html>")
+    assert "verdict" in page.ids and "coverage-summary" in page.ids
+    exp = expected_counts(rec)
+    total: Counter = Counter()
+    for kind, c in exp.items():
+        for col in ("points", "hit", "unreachable", "waived", "not_reached", "open"):
+            assert page.cells[(kind, col)] == str(c[col]), (kind, col)
+            total[col] += c[col]
+        s = rec["summary"][kind]
+        pct = page.cells[(kind, "percent")]
+        if s["total"]:
+            assert pct.startswith(f"{100 * s['hit'] / s['total']:.1f}%"), (kind, pct)
+            assert f"({s['hit']}/{s['total']})" in pct
+        else:
+            assert pct.startswith("n/a"), (kind, pct)  # never "100%" for a kind with no points
+    for col, n in total.items():
+        assert page.cells[("total", col)] == str(n)
+    # every point is on the page once, with the record's disposition
+    assert len(page.rows) == len(rec["points"])
+    got = Counter(r["status"] for r in page.rows)
+    want = Counter()
+    for c in exp.values():
+        want.update({k: v for k, v in c.items() if k != "points"})
+    assert got == +want
+
+
+@pytest.mark.parametrize("cov", EXAMPLES, ids=lambda p: p.name)
+def test_markdown_of_the_examples(cov, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    rec = json.loads((cov / "closure.json").read_text())
+    out, view = write_report(cov, out=tmp_path / "r.md", fmt="md")
+    md = out.read_text()
+    assert md.startswith(f"# Closure report: `{rec['design']['top']}`")
+    assert f"**Verdict: {view.headline}**" in md
+    for kind, c in expected_counts(rec).items():
+        row = next(ln for ln in md.splitlines() if ln.startswith(f"| {kind}"))
+        cells = [x.strip() for x in row.strip("|").split("|")]
+        assert cells[2:8] == [str(c[k]) for k in ("points", "hit", "unreachable", "waived",
+                                                  "not_reached", "open")], row
+    # summary.md and the report share their provenance sections: same lines in both
+    from dv.report import summary_markdown
+
+    summ = summary_markdown(rec)
+    for head in ("## Checks the generator removed or loosened (review them)",
+                 "## Model usage"):
+        if head in summ:
+            assert head in md
+            block = summ.split(head)[1].split("\n## ")[0]
+            assert block in md
+
+
+def test_closed_example_says_closed_and_units(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    text, page = render(ROOT / "coverage" / "alu", tmp_path)
+    assert "Verdict: CLOSED" in page.visible
+    assert "NOT CLOSED" not in page.visible
+    # Verilator's line coverage counts blocks: the page says so
+    assert "Verilator's line coverage counts blocks, not lines" in page.visible
+    assert page.cells[("line", "waived")] == "1"
+    # the ALU's waiver is confirmed by Z3 (the record says formal: unreachable)
+    assert "confirmed: Z3 proved the point unreachable" in page.visible
+    # no formal.json for the ALU: the page says what is missing instead of inventing verdicts
+    assert "No formal record" in page.visible
+
+
+def test_llm_example_flags_loosened_checks_and_earlier_failures(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    rec = json.loads((ROOT / "coverage/fifo_llm_example/closure.json").read_text())
+    _, page = render(ROOT / "coverage" / "fifo_llm_example", tmp_path)
+    weakened = [w for r in rec["rounds"] for w in r["weakened"]]
+    assert weakened
+    assert "Verdict: CLOSED — REVIEW THE FLAGS" in page.visible
+    assert f"{len(weakened)} check(s) removed or loosened" in page.visible
+    assert f"Checks removed or loosened ({len(weakened)})" in page.visible
+    assert "failed in earlier rounds" in page.visible
+    for w in weakened:
+        assert w in page.visible
+
+
+# -- a closure that did not close, with dv prove's record ----------------------------------------
+
+def test_open_closure_with_formal_record(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    frec = json.loads((FIXTURE / "formal" / "formal.json").read_text())
+    text, page = render(FIXTURE, tmp_path)
+    vis = page.visible
+    assert "Verdict: NOT CLOSED" in vis
+    refuted = [p for p in frec["properties"] if p["status"] == "refuted"]
+    assert len(refuted) == 2
+    assert f"{len(refuted)} assertion instance(s) refuted" in vis
+    # a refuted instance links its VCD (a relative link that reaches the file) and its replay
+    for p in refuted:
+        assert f"prop-{re.sub(r'[^0-9A-Za-z]', '-', p['name'])}" in page.ids
+        assert f"python -m dv.sim.worker {Path(p['replay']['run_dir']) / 'job.json'}" in vis
+    vcd_links = [h for h in page.hrefs if h.endswith(".vcd")]
+    assert len(vcd_links) == 2
+    for h in vcd_links:
+        assert (tmp_path / h).resolve().is_file()
+    # cover witnesses whose VCD is not there say so instead of linking nothing
+    assert "(not found)" in vis
+    # a bound is never called a proof
+    holds = [p for p in frec["properties"] if p["status"] == "holds"]
+    assert holds and "hold to depth 20 only (not proven)" in vis
+    proven = [p for p in frec["properties"] if p["status"] == "proven"]
+    assert f"{len(proven)} proven (from reset, k = 1, 2)" in vis
+    # the open points name Z3's witness: reachable, simulation missed them
+    assert "reachable: Z3 found a witness" in vis
+    # open points come first in every file's list
+    assert page.rows[0]["status"] == "open"
+    # the frame is stated
+    assert "from reset: rst_n held asserted (low) in step 0, then free" in vis
+
+
+def test_nothing_is_upgraded(tmp_path):
+    """Statuses the record does not give are never shown as proven/unreachable."""
+    orig = json.loads((FIXTURE / "closure.json").read_text())
+    frec = json.loads((FIXTURE / "formal" / "formal.json").read_text())
+    rec = copy.deepcopy(orig)
+    p = next(p for p in rec["points"] if p["status"] == "open")
+    p["formal"] = "unreachable"  # inconsistent: the status says open
+    q = next(q for q in rec["points"] if q["status"] == "hit")
+    q["status"] = "maybe-proven"  # a status dv does not know
+    r = next(r for r in rec["points"] if r["status"] == "hit")
+    del r["status"]  # an older record: no status at all, and never hit
+    r["count"] = 0
+    frec["properties"][1]["status"] = "proven-ish"
+    frec["properties"][1]["verdict"] = "proven-ish"
+    v = build_view(rec, formal=frec, bases=[ROOT])
+    page = Page(render_html(v, out_dir=tmp_path))
+    rows = Counter(r["status"] for r in page.rows)
+    want = Counter(pt["status"] for pt in orig["points"])
+    assert rows["unreachable"] == want["unreachable"]  # not one more
+    assert rows["hit"] == want["hit"] - 2
+    assert rows["open"] == want["open"] + 2
+    assert "record status 'maybe-proven' is not one dv knows: counted as open" in page.visible
+    assert "recorded status proven-ish not known: shown as unknown" in page.visible
+    pv = next(p for p in v.formal.props if p.recorded_status == "proven-ish")
+    assert pv.status == "unknown"
+
+
+# -- hostile record text --------------------------------------------------------------------------
+
+EVIL = "<script>document.title='PWNED'</script><img src=x onerror=\"document.title='PWNED'\">"
+
+
+def _evil_records() -> tuple[dict, dict]:
+    rec = json.loads((FIXTURE / "closure.json").read_text())
+    frec = json.loads((FIXTURE / "formal" / "formal.json").read_text())
+    rec["design"]["top"] = "fifo" + EVIL
+    rec["generator"] = "openai/" + EVIL
+    rec["stop_reason"] = EVIL
+    h = rec["holes"][0]
+    h["source"] = EVIL
+    for p in rec["points"]:
+        if (p["kind"], p["file"], p["line"], p["comment"]) == \
+                (h["kind"], h["file"], h["line"], h["comment"]):
+            p["file"] = h["file"] = "evil" + EVIL + ".sv"  # file unknown: the hole's text shows
+    p = next(p for p in rec["points"] if p["status"] == "open")
+    p["comment"] = EVIL
+    p["status"], p["waiver"] = "waived", {"reason": EVIL, "spec_line": 1}
+    t = rec["rounds"][0]["tests"][0]
+    t["name"], t["message"], t["purpose"] = EVIL, EVIL + "\nline two " + EVIL, EVIL
+    rec["rounds"][0]["weakened"] = [EVIL]
+    rec["rounds"][0]["notes"] = [EVIL]
+    rec["rounds"][0]["llm"] = {"round": 0, "generator": EVIL, "turns": 1, "repairs": 0,
+                               "fallback": EVIL, "cost": None}
+    pr = frec["properties"][0]
+    pr["text"], pr["verdict"], pr["detail"] = EVIL, EVIL, EVIL
+    pr["replay"]["message"] = EVIL * 3
+    pr["vcd"] = "javascript:alert(1).vcd"
+    frec["notes"] = [EVIL]
+    frec["top"] = rec["design"]["top"]
+    return rec, frec
+
+
+def test_record_text_renders_as_text(tmp_path):
+    rec, frec = _evil_records()
+    (tmp_path / "javascript:alert(1).vcd").write_text("$end\n")  # a VCD with a scheme-like name
+    v = build_view(rec, formal=frec, bases=[tmp_path, ROOT])
+    text = render_html(v, out_dir=tmp_path)
+    page = Page(text)
+    assert len(page.scripts) == 1 and "PWNED" not in page.scripts[0]  # only dv's own script
+    assert "<img" not in text and "<script>document" not in text
+    assert "&lt;script&gt;document.title=&#x27;PWNED&#x27;&lt;/script&gt;" in text
+    assert EVIL in page.visible  # the reader sees the text as it was
+    assert "./javascript:alert(1).vcd" in page.hrefs  # a path, never a URL scheme
+    assert not any(h.lower().startswith("javascript:") for h in page.hrefs)
+    md = render_markdown(v)
+    # in Markdown, record text is either in a code span (shown verbatim, never markup) or escaped
+    outside = re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", md)
+    assert "<script" not in outside and "<img" not in outside
+    assert "&lt;script&gt;" in outside  # escaped where it is plain text (a test message)
+    assert "`fifo<script>" in md  # verbatim in a code span
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+def test_hostile_text_does_not_run_in_a_browser(tmp_path):
+    rec, frec = _evil_records()
+    page = tmp_path / "evil.html"
+    page.write_text(render_html(build_view(rec, formal=frec, bases=[ROOT]), out_dir=tmp_path))
+    dom, errors = _chromium_dom(page, tmp_path)
+    title = re.search(r"<title>(.*?)</title>", dom, re.S)
+    as_text = ("fifo" + EVIL).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert title and title.group(1) == "dv closure report: " + as_text  # no script set it
+    assert "&lt;img src=x onerror=" in dom and "<img" not in dom
+    assert errors == []
+
+
+# -- bad input ------------------------------------------------------------------------------------
+
+def _cli(args: list[str], capsys) -> tuple[int, str]:
+    rc = main(["report", *args])
+    cap = capsys.readouterr()
+    return rc, cap.out + cap.err
+
+
+@pytest.mark.parametrize("content, what", [
+    (None, "does not exist"),
+    ('{"format": "dv-closure", "points": [', "not valid JSON"),
+    ("[1, 2]", "must hold a JSON object"),
+    ('{"format": "dv-closure", "design": {"top": "x"}, "rounds": [], "summary": {}}',
+     "no 'points' field"),
+    ('{"format": "dv-closure", "design": {"top": "x"}, "rounds": [], "summary": {}, '
+     '"points": [{"kind": "line"}]}', "point 0 lacks kind/file/line"),
+    ('{"format": "something-else"}', "not a closure record"),
+    ('{"format": "dv-closure", "design": {"top": "x"}, "rounds": {}, "summary": {}, '
+     '"points": []}', "'rounds' should be list"),
+])
+def test_bad_closure_record_exits_2_and_writes_nothing(content, what, tmp_path, capsys):
+    cov = tmp_path / "coverage" / "x"
+    cov.mkdir(parents=True)
+    if content is not None:
+        (cov / "closure.json").write_text(content)
+    rc, out = _cli([str(cov), "--out", str(tmp_path / "r.html")], capsys)
+    assert rc == 2, out
+    assert what in out and "closure" in out
+    assert str(cov / "closure.json") in out.replace("\n", "")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_bad_formal_record_exits_2(tmp_path, capsys):
+    bad = tmp_path / "formal.json"
+    bad.write_text('{"top": "fifo", "properties": [{"name": "a"}]}')
+    rc, out = _cli([str(FIXTURE), "--formal", str(bad), "--out", str(tmp_path / "r.html")],
+                   capsys)
+    assert rc == 2 and "property 0 has no status" in out
+    bad.write_text(json.dumps({"top": "other", "properties": []}))
+    rc, out = _cli([str(FIXTURE), "--formal", str(bad), "--out", str(tmp_path / "r.html")],
+                   capsys)
+    assert rc == 2 and "for top 'other'" in out
+    rc, out = _cli([str(FIXTURE), "--formal", str(tmp_path / "none.json")], capsys)
+    assert rc == 2 and "no formal record" in out
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_cli_writes_html_and_markdown(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    rc, out = _cli([str(FIXTURE), "--out", str(tmp_path / "r.html")], capsys)
+    assert rc == 0 and "NOT CLOSED: fifo" in out
+    assert Page((tmp_path / "r.html").read_text()).cells
+    rc, out = _cli([str(FIXTURE / "closure.json"), "--format", "md", "--out",
+                    str(tmp_path / "r.md")], capsys)
+    assert rc == 0
+    md = (tmp_path / "r.md").read_text()
+    assert "**Verdict: NOT CLOSED**" in md and "## Assertions" in md
+    assert "holds to depth" in md and "refuted" in md
+
+
+def test_load_view_finds_formal_record_beside_closure():
+    v = load_view(FIXTURE)
+    assert v.formal is not None and v.formal.path == FIXTURE / "formal" / "formal.json"
+    v = load_view(ROOT / "coverage" / "alu")
+    assert v.formal is None
+
+
+# -- a real browser -------------------------------------------------------------------------------
+
+def _chromium_dom(page: Path, tmp: Path) -> tuple[str, list[str]]:
+    """The DOM after scripts ran, and the console messages (errors included) chromium logged."""
+    res = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         f"--user-data-dir={tmp / 'chromium-profile'}", "--enable-logging=stderr", "--v=0",
+         "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=180)
+    assert res.returncode == 0, res.stderr[-2000:]
+    console = [ln for ln in res.stderr.splitlines() if ":CONSOLE" in ln]
+    return res.stdout, console
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+def test_console_check_catches_a_script_error(tmp_path):
+    """The browser check below can fail: a page with a script error is caught."""
+    bad = tmp_path / "bad.html"
+    bad.write_text("<!DOCTYPE html><html><body><p>x</p><script>noSuchFunction();</script>"
+                   "</body></html>")
+    _, console = _chromium_dom(bad, tmp_path)
+    assert any("noSuchFunction" in ln for ln in console)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+def test_report_renders_in_headless_chromium(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    out, view = write_report(FIXTURE, out=tmp_path / "report.html")
+    dom, console = _chromium_dom(out, tmp_path)
+    assert console == []  # no script errors, nothing logged
+    assert 'id="verdict"' in dom and "Verdict: NOT CLOSED" in dom
+    assert 'id="coverage-summary"' in dom and 'id="assertion-summary"' in dom
+    # the inline script ran: the filters it shows are no longer hidden
+    assert re.search(r'<div id="filters">', dom), "the page's script did not run"
+    shot = tmp_path / "report.png"
+    res = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         f"--user-data-dir={tmp_path / 'chromium-profile'}", f"--screenshot={shot}",
+         "--window-size=1280,2000", out.as_uri()],
+        capture_output=True, text=True, timeout=180)
+    assert res.returncode == 0, res.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
