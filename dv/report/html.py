@@ -65,7 +65,9 @@ CSS = """
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
 color:var(--fg);margin:0 auto;max-width:1280px;padding:16px 24px 48px}
-h1{font-size:22px;margin:4px 0}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid
+h1{font-size:22px;margin:4px 0}h1 code{font-size:21px}
+section,tr{scroll-margin-top:44px}#props td:nth-child(4){min-width:140px}
+h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid
 var(--bd);padding-bottom:4px}h3{font-size:15px;margin:18px 0 6px}
 code,pre,.src{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace;
 font-size:12.5px}
@@ -115,7 +117,8 @@ k.addEventListener('change',apply);s.addEventListener('change',apply);})();
 # -- sections ------------------------------------------------------------------------------------
 
 def _verdict(v: ReportView) -> str:
-    reasons = "".join(f"<li>{esc(r)}</li>" for r in v.reasons)
+    reasons = "".join(f'<li><a href="#{esc(v.links[r])}">{esc(r)}</a></li>' if r in v.links
+                      else f"<li>{esc(r)}</li>" for r in v.reasons)
     flags = "".join(f'<li><a href="#{esc(f.anchor)}">{esc(f.text)}</a></li>' for f in v.flags)
     right = (f"<div><b>Review</b><ul class=\"flags\">{flags}</ul></div>" if flags
              else "<div><b>Review</b><ul><li>nothing flagged</li></ul></div>")
@@ -335,7 +338,7 @@ def _prop_row(p: PropView, out_dir: Path, single: bool) -> str:
                       f"{esc(p.replay_message)}</pre></details>" if len(p.replay_message) > 80
                       else f" <span class=\"note\">{esc(p.replay_message)}</span>")
     if p.replay_command:
-        extra += (f"<br>replay command (from the repository root, reuses the replay build):"
+        extra += (f"<br>rerun the replay (dv's Python, where dv prove ran; reuses its build):"
                   f"<pre>{esc(p.replay_command)}</pre>")
     text = f"<br><code>{esc(p.text)}</code>" if p.text else ""
     name = f"<b>{esc(p.name.split('@')[0])}</b>" if single else esc(p.instance)

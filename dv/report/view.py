@@ -289,6 +289,7 @@ class ReportView:
     verdict: str  # closed | closed-with-flags | not-closed
     reasons: list[str]
     flags: list[Flag]
+    links: dict[str, str]  # a reason's text -> the section that shows it
     kinds: list[KindCounts]
     points: list[PointView]
     files: list[tuple[str, list[PointView]]]
@@ -670,13 +671,17 @@ def build_view(rec: dict[str, Any], *, formal: dict[str, Any] | None = None,
     earlier_failed = [t for r in rec["rounds"][:-1] for t in r.get("tests", [])
                       if t.get("status") != "passed"]
     blockers = []
+    links = {s: "points" for s in short}
     if last_failed:
         blockers.append(f"{len(last_failed)} test(s) of the last round failed")
+        links[blockers[-1]] = "tests"
     refuted = [p for p in (fview.props if fview else []) if p.status == "refuted"]
     if refuted:
         blockers.append(f"{len(refuted)} assertion instance(s) refuted")
+        links[blockers[-1]] = "formal"
     if fview and fview.disagreements:
         blockers.append(f"engine disagreement on {', '.join(fview.disagreements)}")
+        links[blockers[-1]] = "formal"
     if rec.get("status") not in (None, "done"):
         blockers.append(f"the run did not finish: status {rec.get('status')}")
     if earlier_failed:
@@ -738,7 +743,8 @@ def build_view(rec: dict[str, Any], *, formal: dict[str, Any] | None = None,
                                 seconds=total, fallback=fb.get(r.get("index"), ""),
                                 notes=[str(n) for n in r.get("notes") or []]))
     return ReportView(rec=rec, top=str(rec["design"]["top"]), verdict=verdict, reasons=reasons,
-                      flags=flags, kinds=kinds, points=points, files=ordered, tests=tests,
+                      flags=flags, links=links, kinds=kinds, points=points, files=ordered,
+                      tests=tests,
                       rounds=rounds, weakened=weakened, fallbacks=fallbacks,
                       usage=model_usage(rec), assumptions=_assumptions(rec, fview),
                       inputs=_inputs(rec), formal=fview, source_note=source_note,
