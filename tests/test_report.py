@@ -428,3 +428,23 @@ def test_report_renders_in_headless_chromium(tmp_path, monkeypatch):
     assert res.returncode == 0, res.stderr[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_statement_shows_its_worst_instance_and_minimal_formal_records_render(tmp_path):
+    rec = json.loads((FIXTURE / "closure.json").read_text())
+    props = [{"name": f"g_lane[{i}].a_bound", "instance": f"g_lane[{i}].a_bound",
+              "kind": "assert", "statement": "assert:a_bound:lanes.sv:9", "status": st,
+              "verdict": st, "frame": {"text": "from initial values"}, "depth": 12}
+             for i, st in enumerate(("proven", "refuted", "holds"))]
+    props.append({"name": "bare", "status": "unknown"})  # nothing but a name and a status
+    v = build_view(rec, formal={"properties": props}, bases=[ROOT])
+    page = Page(render_html(v, out_dir=tmp_path))
+    st = v.formal.statements[0]
+    assert st.worst.status == "refuted" and len(st.members) == 3
+    assert "3 instances: 1 refuted, 1 holds to depth, 1 proven" in page.visible
+    for i in range(3):
+        assert f"g_lane[{i}].a_bound" in page.visible
+    assert "from initial values" in page.visible and "frame not recorded" in page.visible
+    assert "Verdict: NOT CLOSED" in page.visible
+    md = render_markdown(v)
+    assert "3 instances: 1 refuted, 1 holds to depth, 1 proven" in md

@@ -495,6 +495,9 @@ def _prop_views(frec: dict[str, Any], path: Path, bases: list[Path]) -> FormalVi
             cands = [Path(vcd)] if Path(vcd).is_absolute() else [b / vcd for b in bases]
             cands.append(path.parent / "traces" / Path(vcd).name)
             found = next((c for c in cands if c.is_file()), None)
+        pframe = p.get("frame")
+        if isinstance(pframe, dict):  # a richer frame record: its text is what a reader reads
+            pframe = pframe.get("text") or pframe.get("init")
         replay = p.get("replay") or {}
         run_dir = replay.get("run_dir") if isinstance(replay, dict) else None
         cmd = ""
@@ -505,7 +508,7 @@ def _prop_views(frec: dict[str, Any], path: Path, bases: list[Path]) -> FormalVi
             kind=kind, statement=str(p.get("statement") or p.get("name", "?")),
             location=str(p.get("location") or ""), text=str(p.get("text") or ""),
             status=status if status in known else "unknown", recorded_status=status,
-            verdict=str(p.get("verdict") or status), frame=str(p.get("frame") or top_frame or ""),
+            verdict=str(p.get("verdict") or status), frame=str(pframe or top_frame or ""),
             k=p.get("k"), depth=p.get("depth"), step=p.get("step"),
             detail=str(p.get("detail") or ""), vcd=str(vcd) if vcd else None, vcd_found=found,
             replay_status=str(replay.get("status", "")) if isinstance(replay, dict) else "",
