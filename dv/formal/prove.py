@@ -648,7 +648,7 @@ def _shown(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root).as_posix()
     except ValueError:
-        return str(path)
+        return str(path.resolve())
 
 
 def _safe(name: str) -> str:
