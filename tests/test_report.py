@@ -448,3 +448,35 @@ def test_statement_shows_its_worst_instance_and_minimal_formal_records_render(tm
     assert "Verdict: NOT CLOSED" in page.visible
     md = render_markdown(v)
     assert "3 instances: 1 refuted, 1 holds to depth, 1 proven" in md
+
+
+def test_not_reached_is_a_bound_and_waivers_are_judged(tmp_path):
+    orig = json.loads((FIXTURE / "closure.json").read_text())
+    rec = copy.deepcopy(orig)
+    opens = [p for p in rec["points"] if p["status"] == "open"]
+    a, b = opens[0], opens[1]
+    a["formal"] = "not_reached"  # open, and Z3 searched 20 steps without a witness
+    for h in rec["holes"]:
+        if (h["kind"], h["file"], h["line"], h["comment"]) == \
+                (a["kind"], a["file"], a["line"], a["comment"]):
+            h["formal"] = {"status": "not_reached",
+                           "detail": "not reached within 20 steps from reset"}
+    b["status"] = "waived"  # waived, but Z3 reached it (the fixture's hole says covered)
+    b["waiver"] = {"reason": "cannot happen, says the designer", "spec_line": 3}
+    c = next(p for p in rec["points"] if p["status"] == "hit")
+    c["status"], c["waiver"] = "waived", {"reason": "also impossible", "spec_line": 4}
+    v = build_view(rec, bases=[ROOT])
+    page = Page(render_html(v, out_dir=tmp_path))
+    exp = expected_counts(rec)
+    assert page.cells[(a["kind"], "not_reached")] == str(exp[a["kind"]]["not_reached"]) == "1"
+    assert sum(int(page.cells[(k, "not_reached")]) for k in exp) == 1
+    assert sum(int(page.cells[(k, "waived")]) for k in exp) == 2
+    assert "not reached within 20 steps from reset (a bound, not a proof)" in page.visible
+    # neither is called unreachable; both waivers are contradicted (Z3 reached one, simulation
+    # hit the other)
+    assert sum(int(page.cells[(k, "unreachable")]) for k in exp) == \
+        sum(1 for p in orig["points"] if p["status"] == "unreachable")
+    assert "contradicted: Z3 reached the point (covered at step" in page.visible
+    assert "the waiver is wrong" in page.visible
+    assert "2 waiver(s) contradicted (the point is reachable)" in page.visible
+    assert "cannot happen, says the designer" in page.visible

@@ -23,6 +23,7 @@ from dv.report.view import (
     PointView,
     PropView,
     ReportView,
+    dispositions,
     usage_cost,
 )
 
@@ -156,7 +157,13 @@ def _coverage_summary(v: ReportView) -> str:
                       "not reached within bound", "open", "coverage (hit / counted)"], rows,
                      tid="coverage-summary")
             + f'<p class="note">Units — {units}. Coverage counts hit points against all '
-            "points but the waived ones.</p>")
+            "points but the waived ones.</p>" + _dispositions(v))
+
+
+def _dispositions(v: ReportView) -> str:
+    items = "".join(f'<li data-status="{esc(st)}">{_chip(st, POINT_WORDS[st])} <b>{n}</b>: '
+                    f"{esc(text)}</li>" for st, n, text in dispositions(v.points))
+    return f'<ul id="dispositions">{items}</ul>' if items else ""
 
 
 def _formal_summary(f: FormalView | None) -> str:

@@ -17,6 +17,8 @@ from dv.report.view import (
     PROP_WORDS,
     PointView,
     ReportView,
+    assertion_counts,
+    dispositions,
     failing_tests,
     fallback_rounds,
     model_usage,
@@ -128,12 +130,19 @@ def render_markdown(v: ReportView) -> str:
                      f"{c.waived} | {c.not_reached} | {c.open} | {cov} |")
     lines += ["", "Units: " + "; ".join(f"{c.kind}: {KIND_UNITS[c.kind][1]}"
                                         for c in v.kinds if c.kind in KIND_UNITS) + "."]
+    disp = dispositions(v.points)
+    if disp:
+        lines += [""] + [f"- **{POINT_WORDS[st]}** ({n}): {md_text(text)}"
+                         for st, n, text in disp]
     f = v.formal
     lines += ["", "## Assertions", ""]
     if f is None:
         lines.append("No formal record (`dv prove` writes `coverage/<top>/formal/formal.json`).")
     else:
-        lines += [f"From {md_code(f.path)}: mode {md_text(f.mode)}, depth {f.depth}, "
+        counts = ", ".join(f"{n} {kind} {PROP_WORDS.get(st, st)}"
+                           for kind, st, n in assertion_counts(f))
+        lines += [f"**{counts or 'no properties'}**", "",
+                  f"From {md_code(f.path)}: mode {md_text(f.mode)}, depth {f.depth}, "
                   f"{md_text(f.frame or 'frame not recorded')}; outcome {md_text(f.outcome)}.",
                   "", "| property | kind | status | verdict (as recorded) | frame | k | depth "
                   "| location | trace / replay |", "|---|---|---|---|---|---:|---:|---|---|"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -335,6 +336,43 @@ def failing_tests(rec: dict[str, Any]) -> list[dict]:
 
 def usage_cost(u: dict) -> str:
     return f"${u['cost']:.4f}" if u.get("cost") is not None else "unknown"
+
+
+def dispositions(points: list[PointView]) -> list[tuple[str, int, str]]:
+    """What is not simply hit, in a line each for the verdict: (status, count, explanation)."""
+    out = []
+    waived = [p for p in points if p.status == "waived"]
+    if waived:
+        shown = "; ".join(f"{p.where} {p.kind}: {p.waiver}" for p in waived[:5])
+        more = f"; and {len(waived) - 5} more" if len(waived) > 5 else ""
+        out.append(("waived", len(waived), shown + more))
+    nr = [p for p in points if p.status == "not_reached"]
+    if nr:
+        bounds = sorted({m.group(1) for p in nr
+                         for m in [re.search(r"not reached within (.+)", p.detail)] if m})
+        out.append(("not_reached", len(nr), "searched by Z3 without a witness: not reached "
+                    "within " + (", ".join(bounds) if bounds else "a bound not recorded")
+                    + " (a bound, not a proof)"))
+    op = [p for p in points if p.status == "open"]
+    if op:
+        reach = sum(1 for p in op if p.detail.startswith("reachable"))
+        out.append(("open", len(op), f"{reach} reachable (Z3 found a witness; simulation "
+                    f"missed them), {len(op) - reach} without a formal verdict"))
+    un = [p for p in points if p.status == "unreachable"]
+    if un:
+        out.append(("unreachable", len(un), "proven unreachable by Z3: they need "
+                    "no stimulus"))
+    return out
+
+
+def assertion_counts(f: FormalView) -> list[tuple[str, str, int]]:
+    """(assert|cover, status, count) in verdict order, worst first."""
+    out = []
+    for kind, order in (("assert", ASSERT_RANK), ("cover", COVER_RANK)):
+        ps = [p for p in f.props if (p.kind == "cover") == (kind == "cover")]
+        for st in sorted({p.status for p in ps}, key=lambda s: order.get(s, 1)):
+            out.append((kind, st, sum(1 for p in ps if p.status == st)))
+    return out
 
 
 # -- building the view -----------------------------------------------------------------------------
