@@ -131,17 +131,28 @@ class Baseline:
     traces: dict[str, dict[str, Any]] = field(default_factory=dict)  # test name -> summary
     dv_version: str = ""
 
-    def to_text(self) -> str:
-        """JSON with one coverage point per line (readable diffs in review)."""
-        head = {"format": BASELINE_FORMAT, "version": BASELINE_VERSION, "top": self.top,
-                "dv": self.dv_version, "rtl": self.rtl, "tests": self.tests,
-                "summary": {k: v.to_json() for k, v in self.coverage.summary().items()},
-                "traces": self.traces}
-        text = json.dumps(head, indent=1, sort_keys=False)
-        points = [json.dumps(_clipped(p), sort_keys=True)
-                  for p in sorted(self.coverage, key=lambda p: p.key)]
-        body = ",\n  ".join(points)
-        return text[:-2] + ',\n "points": [\n  ' + body + "\n ]\n}\n"
+    def to_text(self, waivers: Sequence[Waiver] = ()) -> str:
+        """JSON with one entry per line: a test, a kind's summary (``waivers`` applied, for
+        the reader only), a trace, a coverage point (readable diffs in review)."""
+        summary = {k: v.to_json() for k, v in self.coverage.summary(waivers).items()}
+        points = [_clipped(p) for p in sorted(self.coverage, key=lambda p: p.key)]
+        parts = [f' "format": {json.dumps(BASELINE_FORMAT)}',
+                 f' "version": {BASELINE_VERSION}', f' "top": {json.dumps(self.top)}',
+                 f' "dv": {json.dumps(self.dv_version)}',
+                 ' "rtl": ' + _lines(self.rtl), ' "tests": ' + _lines(self.tests),
+                 ' "summary": ' + _lines(summary), ' "traces": ' + _lines(self.traces),
+                 ' "points": ' + _lines(points)]
+        return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def _lines(value: dict[str, Any] | list[Any]) -> str:
+    """A dict or list with one compact JSON entry per line."""
+    if isinstance(value, dict):
+        items = [f"  {json.dumps(k)}: {json.dumps(v, sort_keys=True)}"
+                 for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n }" if items else "{}"
+    items = [f"  {json.dumps(v, sort_keys=True)}" for v in value]
+    return "[\n" + ",\n".join(items) + "\n ]" if items else "[]"
 
 
 def _clipped(p: CoverPoint) -> dict[str, Any]:

@@ -206,7 +206,8 @@ def _design_section(d: dict[str, Any]) -> list[str]:
     if rows:
         out += ["| kind | baseline | now | delta |", "|---|---|---|---|"]
         for k, c in rows:
-            delta = "" if c.get("delta") is None else f"{c['delta']:+.1f}"
+            delta = ("" if c.get("delta") is None else
+                     f"{c['delta']:+.1f}" if c["delta"] else "±0")
             mark = " **dropped**" if c.get("regressed") else ""
             out.append(f"| {k} | {_pct(c.get('baseline'))} | {_pct(c.get('now'))} | "
                        f"{delta}{mark} |")

@@ -565,7 +565,7 @@ def _judge(tb: Testbench, b: Build, runs: list[RunEntry], opts: RegressOptions,
             tests={r.test: {"module": r.module, "seed": r.seed, "status": r.result.status}
                    for r in runs if not r.fresh},
             traces={k: traces[k] for k in sorted(traces)})
-        write_atomic(tb.baseline_path, baseline.to_text())
+        write_atomic(tb.baseline_path, baseline.to_text(tb.waivers))
         outcome.baseline_written = True
     return outcome
 
