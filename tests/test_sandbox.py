@@ -244,6 +244,31 @@ def test_cpu_limit_stops_a_busy_loop(counter, tmp_path):
     assert "CPU time limit" in res.message, res.message
 
 
+@needs_bwrap
+def test_no_capabilities_inside_even_for_root(tmp_path):
+    """bwrap started by root keeps every capability unless told otherwise: a remount of a
+    read-only bind as read-write then succeeds and writes to the host. Not in dv's sandbox."""
+    import subprocess
+
+    ro = ROOT / "build" / f"ro-{uuid.uuid4().hex[:8]}"
+    ro.mkdir(parents=True)
+    run = tmp_path / "run"
+    run.mkdir()
+    script = (f"mount -o remount,bind,rw {ro} 2>/dev/null; touch {ro}/x 2>/dev/null; "
+              "grep CapEff /proc/self/status")
+    try:
+        with sandbox.seccomp_fd() as fd:
+            cmd = sandbox.wrap(["/bin/sh", "-c", script], rw=[run], env={"PATH": "/usr/bin:/bin"},
+                               seccomp=fd)
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                                 pass_fds=() if fd is None else (fd,))
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split()[-1] == "0000000000000000"
+        assert not (ro / "x").exists()
+    finally:
+        shutil.rmtree(ro, ignore_errors=True)
+
+
 def test_log_tail_reads_only_the_end(tmp_path):
     log = tmp_path / "big.log"
     log.write_bytes(b"first line\n" + b"y" * (8 << 20) + b"\nlast line\n")
