@@ -480,3 +480,17 @@ def test_not_reached_is_a_bound_and_waivers_are_judged(tmp_path):
     assert "the waiver is wrong" in page.visible
     assert "2 waiver(s) contradicted (the point is reachable)" in page.visible
     assert "cannot happen, says the designer" in page.visible
+
+
+def test_coverage_by_module_instance(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    rec = json.loads((ROOT / "coverage/uart_tx/closure.json").read_text())
+    text, page = render(ROOT / "coverage" / "uart_tx", tmp_path)
+    assert "by-instance" in page.ids
+    table = text.split('id="by-instance"')[1].split("</table>")[0]
+    for hier, n in Counter(p["hier"] for p in rec["points"]).items():
+        row = table.split(f"<code>{hier}</code>")[1].split("</tr>")[0]
+        cells = re.findall(r'<td class="n">(\d+)</td>', row)
+        statuses = Counter(p["status"] for p in rec["points"] if p["hier"] == hier)
+        assert cells[0] == str(n), hier
+        assert cells[1] == str(statuses["hit"]) and cells[-1] == str(statuses["open"]), hier

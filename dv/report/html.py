@@ -234,7 +234,7 @@ def _point_row(p: PointView) -> str:
     detail = esc(p.detail)
     if p.waiver_check:
         detail += f"<br>{_chip(p.waiver_check)} {esc(p.waiver_check_text)}"
-    if p.note and p.note not in p.waiver_check_text:
+    if p.note and not p.waiver_check:  # the record's notes are about waivers: said above
         detail += f'<br><span class="note">{esc(p.note)}</span>'
     src = esc(p.source) if p.source is not None else '<span class="note">(not available)</span>'
     return (f'<tr class="pt" data-status="{esc(p.status)}" data-kind="{esc(p.kind)}">'
@@ -257,6 +257,17 @@ def _points(v: ReportView) -> str:
            '<div id="filters" hidden><label>kind <select id="f-kind"><option value="">all'
            f'</option>{opts_k}</select></label><label>status <select id="f-status">'
            f'<option value="">all</option>{opts_s}</select></label></div>']
+    hiers = sorted({p.hier for p in v.points})
+    if len(hiers) > 1:  # coverage by module instance
+        rows = []
+        for h in hiers:
+            pts = [p for p in v.points if p.hier == h]
+            rows.append(f"<tr><td><code>{esc(h or '(none)')}</code></td>{_num(len(pts))}"
+                        + "".join(_num(sum(1 for p in pts if p.status == s))
+                                  for s in reversed(POINT_STATUSES)) + "</tr>")
+        out.append("<h3>By module instance</h3>" + _table(
+            ["instance", "points"] + [POINT_WORDS[s] for s in reversed(POINT_STATUSES)], rows,
+            tid="by-instance"))
     for file, pts in v.files:
         counts = {s: sum(1 for p in pts if p.status == s) for s in POINT_STATUSES}
         summary = ", ".join(f"{n} {POINT_WORDS[s]}" for s, n in counts.items() if n)
