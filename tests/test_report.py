@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -494,3 +495,15 @@ def test_coverage_by_module_instance(tmp_path, monkeypatch):
         statuses = Counter(p["status"] for p in rec["points"] if p["hier"] == hier)
         assert cells[0] == str(n), hier
         assert cells[1] == str(statuses["hit"]) and cells[-1] == str(statuses["open"]), hier
+
+
+def test_page_is_self_contained_and_renderers_never_import_the_loop(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    text, _ = render(FIXTURE, tmp_path)
+    assert not re.search(r'\b(src|href)\s*=\s*"(https?:|//)', text)
+    assert "<link" not in text and "@import" not in text and "url(" not in text
+    res = subprocess.run(
+        [sys.executable, "-c",
+         "import sys, dv.report; print('dv.loop' in sys.modules, 'z3' in sys.modules)"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert res.stdout.split() == ["False", "False"], res.stderr
