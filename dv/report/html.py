@@ -253,10 +253,10 @@ def _points(v: ReportView) -> str:
                      for s in POINT_STATUSES)
     out = [f'<section id="points"><h2>Coverage points by file ({len(v.points)})</h2>'
            f'<p class="note">{esc(v.source_note)} Open points first; the points hit are '
-           "folded under each file.</p>"
-           '<div id="filters" hidden><label>kind <select id="f-kind"><option value="">all'
-           f'</option>{opts_k}</select></label><label>status <select id="f-status">'
-           f'<option value="">all</option>{opts_s}</select></label></div>']
+           "folded under each file.</p>"]
+    filters = ('<div id="filters" hidden><label>kind <select id="f-kind"><option value="">all'
+               f'</option>{opts_k}</select></label><label>status <select id="f-status">'
+               f'<option value="">all</option>{opts_s}</select></label></div>')
     hiers = sorted({p.hier for p in v.points})
     if len(hiers) > 1:  # coverage by module instance
         rows = []
@@ -268,6 +268,7 @@ def _points(v: ReportView) -> str:
         out.append("<h3>By module instance</h3>" + _table(
             ["instance", "points"] + [POINT_WORDS[s] for s in reversed(POINT_STATUSES)], rows,
             tid="by-instance"))
+    out.append(filters)
     for file, pts in v.files:
         counts = {s: sum(1 for p in pts if p.status == s) for s in POINT_STATUSES}
         summary = ", ".join(f"{n} {POINT_WORDS[s]}" for s, n in counts.items() if n)
