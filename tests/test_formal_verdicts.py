@@ -318,3 +318,19 @@ def test_replay_confirms_only_the_instance_that_failed():
     assert not _failure_matches(msg.format("u0"), it)  # the other instance failed
     single = ReplayItem("a_pend", "assert", "a_pend", "tests/hs_chk.sv", 9, "replay_x", "props")
     assert _failure_matches(msg.format("u0"), single)
+
+
+def test_generate_scoped_names_in_properties(tmp_path, capsys):
+    spec = tmp_path / "lanes.md"
+    spec.write_text("# lanes\n\n```sva\n"
+                    "h_lane1: assert property (@(posedge clk) disable iff (rst) "
+                    "g_lane[1].cnt <= 4'd9);\n"
+                    "h_lane2: assert property (@(posedge clk) disable iff (rst) "
+                    "en[2] && g_lane[2].cnt == 4'd11 |=> g_lane[2].cnt != 4'd12);\n```\n")
+    code, text = dv_prove(["--rtl", str(D / "lanes.sv"), "--spec", str(spec), "--out",
+                           str(tmp_path), "--depth", "16", "--no-replay"], capsys)
+    assert code == 1, text
+    by = {p["name"]: p for p in record(tmp_path, "lanes")["properties"]}
+    assert by["h_lane1"]["status"] == "proven"
+    assert (by["h_lane2"]["status"], by["h_lane2"]["step"]) == ("refuted", 14)
+    assert "g_lane[2].cnt" in by["h_lane2"]["text"]  # the user's text, not the alias

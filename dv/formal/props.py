@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from dv.design.model import Design
+from dv.design.model import Design, Signal
 from dv.design.spec import SvaProperty
 from dv.errors import InputError
 from dv.files import write_atomic
@@ -361,16 +361,92 @@ def collect(design: Design, *, props_files: Sequence[Path], spec_props: Sequence
         _write_if_changed(copy, blanked)
     if _sva is None:
         return out
-    low = _lower_group(pending, design, work_dir)
+    pending, top_design, aliases = _hierarchical_aliases(pending, design, root)
+    low = _lower_group(pending, top_design, work_dir)
     if low is None:
         return out
     lowered, labels, mon = low
+    if aliases:  # the monitor's ports read the hierarchical signals through its bind
+        text = lowered.text
+        for alias, path in aliases.items():
+            text = text.replace(f".{alias}({alias})", f".{alias}({path})")
+        _write_if_changed(mon, text)
     out.monitor = lowered
     out.monitor_labels = labels
     m = re.search(r"^\s*bind\s+\S+\s+\S+\s+(\w+)", lowered.text, re.M)
     out.monitor_instance = m.group(1) if m else "dv_mon_i"
     out.yosys_files.append(mon)
     out.monitor_file = mon
+    return out
+
+
+_HIER = re.compile(r"(?<![\w$.'])([A-Za-z_]\w*(?:\[\d+\])*(?:\.[A-Za-z_]\w*(?:\[\d+\])*)+)"
+                   r"(?![\w(])")
+
+
+def _hierarchical_aliases(pending: list[tuple[SvaProperty, str, Property]], design: Design,
+                          root: Path) -> tuple[list[tuple[SvaProperty, str, Property]], Design,
+                                     dict[str, str]]:
+    """Hierarchical and generate-scoped names (``g_lane[1].cnt``, ``u0.q``) in properties
+    read against the top: each becomes a flat alias the lowering knows (width from the
+    elaborated design), connected to the real path in the monitor's bind. Names that are
+    not signals of the design are left alone (the lowering then names them as unknown)."""
+    found = {m.group(1) for sp, _f, _p in pending for m in _HIER.finditer(_code(sp.text))}
+    found = {f for f in found if f.split(".", 1)[0].split("[", 1)[0] not in
+             {x.name for x in design.signals} | {x.name for x in design.ports}}
+    if not found:
+        return pending, design, {}
+    widths = _lookup_widths(design, sorted(found), root)
+    if not widths:
+        return pending, design, {}
+    aliases = {path: "dv_h_" + re.sub(r"\W+", "_", path).strip("_") for path in widths}
+    extra = [Signal(name=alias, width=widths[path][0], kind="wire", signed=widths[path][1])
+             for path, alias in aliases.items()]
+    new_design = replace(design, signals=[*design.signals, *extra])
+    out = []
+    for sp, file, prop in pending:
+        text = sp.text
+        for path in sorted(aliases, key=len, reverse=True):
+            text = re.sub(r"(?<![\w$.])" + re.escape(path) + r"(?![\w\[])", aliases[path], text)
+        out.append((replace(sp, text=text), file, prop))
+    return out, new_design, {alias: path for path, alias in aliases.items()}
+
+
+def _code(text: str) -> str:
+    """``text`` without its label and string literals (no names there)."""
+    text = re.sub(r'"[^"]*"', '""', text)
+    return re.sub(r"^\s*\w+\s*:", "", text)
+
+
+def _lookup_widths(design: Design, paths: Sequence[str], root: Path
+                   ) -> dict[str, tuple[int, bool]]:
+    import pyslang
+    from pyslang import ast
+
+    try:
+        pp = pyslang.parsing.PreprocessorOptions()
+        pp.predefines = [f"{k}={v}" if v != "" else k for k, v in
+                         {"FORMAL": "", **design.defines}.items()]
+        pp.additionalIncludePaths = [str(d) for d in design.include_dirs]
+        opts = ast.CompilationOptions()
+        opts.topModules = {design.top}
+        bag = pyslang.Bag([pp, opts])
+        comp = ast.Compilation(bag)
+        sm = pyslang.SourceManager()
+        for f in design.files:
+            comp.addSyntaxTree(pyslang.syntax.SyntaxTree.fromFile(str(root / f), sm, bag))
+        root = comp.getRoot()
+    except Exception:  # noqa: BLE001 - no aliases: the lowering reports the names
+        return {}
+    out: dict[str, tuple[int, bool]] = {}
+    for path in paths:
+        try:
+            sym = root.lookupName(f"{design.top}.{path}")
+        except Exception:  # noqa: BLE001
+            sym = None
+        typ = getattr(sym, "type", None)
+        if typ is not None and typ.isIntegral and not typ.isUnpackedArray:
+            out[path] = (int(typ.bitWidth), bool(typ.isSigned))
     return out
 
 
