@@ -15,7 +15,7 @@ PY_OK   = import sys; sys.exit(sys.version_info < (3, 11))
 $(BIN)/python:
 	@$(PYTHON) -c '$(PY_OK)' 2>/dev/null || { \
 	  echo "error: dv needs Python 3.11 or newer; '$(PYTHON)' is" \
-	       "$$($(PYTHON) --version 2>&1 || echo 'not found')." >&2; \
+	       "$$(command -v $(PYTHON) >/dev/null && $(PYTHON) --version 2>&1 || echo 'not found')." >&2; \
 	  echo "Name another interpreter: make PYTHON=python3.11 $(GOAL)" >&2; \
 	  exit 2; }
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ $(BIN)/python:
 # a venv made earlier with a wrong Python stays broken until it is removed: say so
 check-venv: $(BIN)/python
 	@$(BIN)/python -c '$(PY_OK)' 2>/dev/null || { \
-	  echo "error: $(VENV) was made with $$($(BIN)/python --version 2>&1 || echo 'a broken Python')," \
+	  echo "error: $(VENV) was made with $$($(BIN)/python --version 2>/dev/null || echo 'a broken Python')," \
 	       "but dv needs Python 3.11 or newer." >&2; \
 	  echo "Remove it with 'make clean-venv' (or rm -rf $(VENV)), then run" \
 	       "make PYTHON=python3.11 $(GOAL)" >&2; \
