@@ -145,3 +145,31 @@ def test_no_probe_gets_a_wrong_verdict(tmp_path_factory, case, init):
         # 4. whatever smtbmc proves, dv proves
         if ref.status == "proven":
             assert ours.status == "proven", f"{where}\n{ref.output[-1500:]}"
+
+
+@pytest.mark.slow
+@settings(max_examples=10, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(case=designs(), depth=st.integers(3, 8))
+def test_dv_prove_with_joint_induction_never_proves_a_falsehood(tmp_path_factory, case, depth):
+    """The whole of dv prove (joint induction over every open property, proven ones as
+    lemmas, covers' negations included) at a depth often too small to refute: a false
+    assert is never proven, a reachable cover never unreachable."""
+    from dv.formal.prove import ProveOptions, run_prove
+
+    verilog, probes, _top = case
+    tmp = tmp_path_factory.mktemp("joint")
+    src = tmp / "probe.sv"
+    src.write_text(verilog)
+    run = run_prove([src], options=ProveOptions(depth=depth, mode="all", out=tmp, jobs=1,
+                                                replay=False, root=tmp, init="reset"))
+    by_label = {p.label: p for p in probes}
+    for r in run.results:
+        truth = by_label[r.prop.label]
+        where = f"{r.prop.label}: {truth.kind} ({truth.expr}) depth={depth}: {r.verdict}\n{verilog}"
+        if r.status == "proven":
+            assert truth.kind == "assert" and truth.true_from_reset, where
+        if r.status == "unreachable":
+            assert truth.kind == "cover" and not truth.true_from_reset, where
+        if r.status in ("refuted", "covered"):
+            assert r.step == truth.first_step, where
