@@ -90,10 +90,10 @@ def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out
     props: list[SvaProperty] = []
     labels: dict[str, HoleVerdict] = {}
     clock = design.clock.name if design.clock else None
-    reset = design.reset
+    # No ``disable iff`` on a hole's cover: Verilator counts a point during reset too, and a
+    # cover disabled while reset is asserted would be "proven unreachable" for points that are
+    # hit only then (the reset's own toggle): a false proof.
     disable = ""
-    if reset is not None:
-        disable = f" disable iff ({'!' if reset.active_low else ''}{reset.name})"
     for i, hole in enumerate(holes):
         expr = cover_expression(hole, design) if clock else None
         v = HoleVerdict(hole, "unchecked" if expr is None else "unknown")

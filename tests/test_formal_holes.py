@@ -43,3 +43,21 @@ def test_toggle_holes_become_edges_except_on_memories():
     assert cover_expression(_hole("toggle", "a:1->0"), d) == "$fell(a)"
     assert cover_expression(_hole("toggle", "mem[1][3]:0->1"), d) is None
     assert cover_expression(_hole("toggle", "nosuch[0]:0->1"), d) is None
+
+
+def test_points_hit_only_during_reset_are_never_proven_unreachable(tmp_path):
+    """Verilator counts a point while reset is asserted: a hole cover must not be disabled by
+    the reset, or the reset's own toggle and the reset branch would be 'proven unreachable'."""
+    from pathlib import Path
+
+    from dv.design.frontend import load_design
+    from dv.formal_holes import prove_holes
+
+    src = Path(__file__).parent / "data" / "designs" / "counter.sv"
+    d = load_design([src], top="counter", root=src.parent)
+    assert d.reset is not None and d.reset.name == "rst"
+    holes = [_hole("toggle", "rst:1->0"), _hole("branch", "if", ["rst"])]
+    holes[0].point.file = holes[1].point.file = "counter.sv"
+    verdicts = prove_holes(d, None, holes, out=tmp_path, root=src.parent, depth=6, timeout=60)
+    assert [v.status for v in verdicts] == ["covered", "covered"], [
+        (v.status, v.detail) for v in verdicts]
