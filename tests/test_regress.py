@@ -320,3 +320,27 @@ def test_regression_through_a_dask_local_cluster(proj, capsys) -> None:
     tb.write_text(re.sub(r"'cycles': \d+", "'cycles': 2", tb.read_text()))
     code, out = dv(capsys, "--executor", "dask", "-j", "2")
     assert code == 1 and "newly missed" in out
+
+
+def test_a_worker_refuses_a_build_with_another_content_key(proj) -> None:
+    """A job names its model by content key: a worker whose sources give another key (other
+    RTL at the same path) says so instead of simulating the wrong model."""
+    from dv.errors import ToolError
+    from dv.sim.build import BUILD_STAMP, BuildConfig, build_key
+    from dv.sim.executor import BuildRef
+    from dv.sim.tools import find_verilator
+
+    current = []  # the model of the RTL as it is now (other tests built changed RTL too)
+    for stamp in (proj / "build").glob(f"alu-*/{BUILD_STAMP}"):
+        info = json.loads(stamp.read_text())
+        cfg = BuildConfig(**{**info["config"], "coverage_kinds": tuple(
+            info["config"]["coverage_kinds"])})
+        if build_key(cfg, find_verilator()) == info["key"]:
+            current.append((stamp.parent, info["key"], cfg))
+    assert current
+    build_dir, key, cfg = current[0]
+    good = BuildRef(key, cfg, proj / "build", build_dir)
+    assert good.resolve().cached and good.resolve().key == key
+    wrong = BuildRef("0" * 64, cfg, proj / "build", build_dir)
+    with pytest.raises(ToolError, match="content key"):
+        wrong.resolve()
