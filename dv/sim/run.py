@@ -35,6 +35,7 @@ class TestJob:
     sandbox: bool = False  # run inside the OS sandbox (dv.sim.sandbox), with resource limits
     limits: Limits | None = None  # sandbox limits; None: Limits.for_timeout(timeout)
     output_limit: int = OUTPUT_LIMIT  # bytes of stdout+stderr before the run is killed
+    plusargs: tuple[str, ...] = ()  # extra simulator plusargs, e.g. ("+dv_mut=3",)
 
 
 @dataclass
@@ -112,6 +113,7 @@ def run_one(build: Build, job: TestJob, run_dir: Path, *,
         "build_dir": str(build.build_dir), "test_dir": str(run_dir),
         "seed": job.seed, "results_xml": str(results_xml),
         "test_args": [f"+verilator+coverage+file+{run_dir / 'coverage.dat'}"],
+        "plusargs": list(job.plusargs),
         "python_path": [str(Path(p).resolve()) for p in job.python_path],
         "env": dict(job.env),
     }
