@@ -77,3 +77,12 @@ endmodule
     rec = json.loads((tmp_path / "out" / "coverage" / "top" / "closure.json").read_text())
     assert rec["design"]["resets"][0]["name"] == "rst"
     assert "INVERT" in (tmp_path / "out" / "testbenches" / "top" / "dv.toml").read_text()
+
+
+@pytest.mark.slow
+def test_verilator_crash_under_one_kind_is_recorded_and_the_run_goes_on(tmp_path, monkeypatch):
+    rec = _generate(tmp_path, monkeypatch, "--rtl", "mem_write_crash.v")
+    assert [d["kind"] for d in rec["build"]["dropped_coverage"]] == ["fsm"]
+    _closed(rec)
+    summary = (tmp_path / "coverage" / "mem_write_crash" / "summary.md").read_text()
+    assert "fsm coverage left out" in summary
