@@ -86,3 +86,21 @@ def test_verilator_crash_under_one_kind_is_recorded_and_the_run_goes_on(tmp_path
     _closed(rec)
     summary = (tmp_path / "coverage" / "mem_write_crash" / "summary.md").read_text()
     assert "fsm coverage left out" in summary
+
+
+@pytest.mark.slow
+def test_design_assertion_fired_by_illegal_stimulus_is_reported_at_its_line(tmp_path,
+                                                                            monkeypatch):
+    """Failure class 5 of issue 10, not solved yet (no learned stimulus constraints): random
+    stimulus dequeues while empty and the design's own assertion fires. What holds today: the
+    run still ends with a coverage record, and each failure names the assertion's file:line."""
+    monkeypatch.chdir(DESIGNS)
+    code = main(["generate", "--rtl", "assert_on_illegal_pop.sv", "--rounds", "1",
+                 "--no-formal", "-j", "2", "--out", str(tmp_path)])
+    assert code == 1  # a verification failure, not a crash
+    rec = json.loads((tmp_path / "coverage" / "assert_on_illegal_pop" / "closure.json")
+                     .read_text())
+    failed = [t for r in rec["rounds"] for t in r["tests"] if t["status"] != "passed"]
+    assert failed
+    assert all("assert_on_illegal_pop.sv:" in t["message"] and "invalid deque" in t["message"]
+               for t in failed)
