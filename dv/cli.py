@@ -30,7 +30,7 @@ def _kv(pairs: tuple[str, ...], what: str) -> dict[str, str]:
     return out
 
 
-_DESIGN_EXTRA = ("file_lists", "clock", "resets", "holds")
+_DESIGN_EXTRA = ("file_lists", "clock", "resets", "holds", "interfaces")
 
 
 def _design_options(command):
@@ -52,6 +52,9 @@ def _design_options(command):
                      "'none' for no reset).")(f)
     f = click.option("--hold", "holds", multiple=True, metavar="NAME=VALUE",
                      help="Hold an input at VALUE in every test (a configuration input).")(f)
+    f = click.option("--interface", "interfaces", multiple=True, metavar="LINE",
+                     help="Correct interface recognition: 'none', 'no NAME', or 'NAME = "
+                     "PROTOCOL role=port ...' (repeat; after the spec's interfaces block).")(f)
     f = click.option("--top", default=None, help="Top module (needed when there are several).")(f)
     f = click.option("-D", "--define", "defines", multiple=True, metavar="NAME[=VALUE]",
                      help="Preprocessor define (NAME alone defines it empty).")(f)
@@ -84,7 +87,16 @@ def _load(rtl, top, defines, includes, params):
         from dv.design.roles import apply_holds
 
         apply_holds(design, holds)
+    _attach_interfaces(design, None)
     return design
+
+
+def _attach_interfaces(design, spec) -> None:
+    """Standard interfaces: recognised, then corrected by the spec and --interface."""
+    from dv.design import attach_interfaces
+
+    extra = click.get_current_context().meta.get("dv.design", {})
+    attach_interfaces(design, spec, tuple(extra.get("interfaces") or ()))
 
 
 @click.group()
@@ -102,7 +114,9 @@ def inspect(rtl, top, defines, includes, params, as_json):
     if as_json:
         from dv.design.frontend import design_to_json
 
-        click.echo(json.dumps(design_to_json(design), indent=1))
+        data = design_to_json(design)
+        data["interfaces"] = [i.to_json() for i in design.interfaces or []]
+        click.echo(json.dumps(data, indent=1))
         return
     console.print(f"[bold]{design.top}[/bold]  ({', '.join(design.files)})")
     t = Table("port", "dir", "width", "signed", "stimulus role", title="Ports")
@@ -142,6 +156,26 @@ def inspect(rtl, top, defines, includes, params, as_json):
     for f in design.fsms:
         states = ", ".join(f"{s.name}={s.value}" for s in f.states)
         console.print(f"fsm  {f.state_var}: {states}")
+    _print_interfaces(design)
+
+
+def _print_interfaces(design) -> None:
+    from dv.protocols import rules_for
+
+    if not design.interfaces:
+        console.print("interfaces  none recognised (--interface 'NAME = PROTOCOL role=port ...' "
+                      "to declare one)")
+        return
+    rules = rules_for(design)
+    for itf in design.interfaces:
+        n = [r for r in rules if r.interface == itf.name]
+        checks = (f"{sum(r.kind == 'assert' for r in n)} assertion(s), "
+                  f"{sum(r.kind == 'assume' for r in n)} assumption(s)") if n else "no rules"
+        console.print(f"interface  {itf.name}: {itf.protocol}, the design is the "
+                      f"{itf.direction} — {checks}")
+        console.print("         · " + ", ".join(f"{r}={p}" for r, p in itf.signals))
+        for e in itf.evidence:
+            console.print(f"         · {e}")
 
 
 @cli.command()
@@ -190,6 +224,7 @@ def generate(rtl, top, defines, includes, params, spec, model, rounds, goal, goa
     generator = get_generator(model, **options)
     design = _load(rtl, top, defines, includes, params)
     spec_obj = parse_spec(spec) if spec else None
+    _attach_interfaces(design, spec_obj)
     opts = ClosureOptions(rounds=rounds, goal=goal, goal_kinds=kinds, time_budget=time_budget,
                           seed=seed, out=Path(out), parallel=jobs, test_timeout=test_timeout,
                           root=Path.cwd(), formal=formal, sandbox=sandbox)
@@ -339,7 +374,11 @@ def _regress_progress(kind: str, data: object) -> None:
     elif kind == "executor":
         console.print(f"  running on {data}")
     elif kind == "test":
-        _progress("test", data)
+        r = data
+        mark = {"passed": "[green]pass[/green]", "failed": "[red]FAIL[/red]"}.get(
+            r.status, f"[red]{r.status.upper()}[/red]")
+        console.print(f"    {mark} {r.run_dir.parent.name}: {r.job.name} seed {r.job.seed} "
+                      f"({r.seconds:.1f} s)")
 
 
 def _print_regress(outcome) -> None:

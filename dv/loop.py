@@ -136,6 +136,7 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
         _check_inputs(design, spec, options.root)  # before anything is written (or asked)
         t0 = time.monotonic()
         bundle = generator.baseline(design, spec, options.seed)
+        _add_protocol_rules(design, bundle)
         run.seconds["generation"] += time.monotonic() - t0
         # the new testbench is written whole beside the old one, then swapped in; the old
         # one comes back if this run does not complete
@@ -183,6 +184,8 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
                                seed=options.seed, new_points=record.new_points,
                                bound_properties=[p.label for p in _bound(bound, bundle)])
             bundle = generator.next_round(design, spec, ctx)
+            if bundle.properties:  # a rebind keeps the protocol rules
+                _add_protocol_rules(design, bundle)
             run.seconds["generation"] += time.monotonic() - t0
             texts = [p.text for p in bundle.properties]
             if bundle.properties and texts != bound:  # new or changed properties: rebind
@@ -337,6 +340,19 @@ def _write_props(run: ClosureRun, bundle: Bundle, tb: Path | None = None) -> Pat
                     harness.props_module(design, bundle.properties, spec_path,
                                          bundle.property_origins))
     return props_path
+
+
+def _add_protocol_rules(design: Design, bundle: Bundle) -> None:
+    """The protocol rules of the design's standard interfaces (dv.protocols) join the round's
+    properties: assertions on what the design drives, assumptions on what the stimulus
+    drives legally."""
+    from dv.protocols import ORIGIN, protocol_properties
+
+    labels = {p.label for p in bundle.properties}
+    for prop in protocol_properties(design):
+        if prop.label not in labels:
+            bundle.properties.append(prop)
+            bundle.property_origins[prop.label or ""] = ORIGIN
 
 
 def _bound(texts: list[str], bundle: Bundle) -> list:

@@ -8,6 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from dv.design.interfaces import (
+    Handshake,
+    Interface,
+    attach_interfaces,
+    interfaces_of,
+    parse_choices,
+    recognise,
+)
 from dv.design.model import (
     Clock,
     Design,
@@ -28,7 +36,9 @@ if TYPE_CHECKING:
     from dv.design.frontend import design_to_json, load_design
 
 __all__ = [
-    "Clock", "Design", "Fsm", "FsmState", "Parameter", "Port", "Register", "Reset", "Section",
+    "Clock", "Design", "Fsm", "FsmState", "Handshake", "Interface", "Parameter", "Port",
+    "Register", "Reset", "Section", "attach_interfaces", "interfaces_of", "parse_choices",
+    "recognise",
     "Signal", "SourceMap", "Spec", "Statement", "SvaProperty", "Waiver", "design_to_json",
     "load_design", "parse_spec", "parse_spec_text", "relative_path",
 ]

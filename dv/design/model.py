@@ -173,6 +173,8 @@ class Design:
     include_dirs: list[str] = field(default_factory=list)
     overrides: dict[str, str] = field(default_factory=dict)  # user -G overrides, as given
     held: dict[str, int] = field(default_factory=dict)  # user --hold NAME=VALUE, every test
+    # standard interfaces (dv.design.interfaces.Interface); None: not recognised yet
+    interfaces: list | None = None
 
     # -- convenience -------------------------------------------------------------------------
     def port(self, name: str) -> Port | None:

@@ -24,6 +24,8 @@ from dv.errors import InputError
 from dv.gen.base import Bundle
 
 RUNTIME_MARKER = "# --- dv runtime (copied into generated testbenches below this line) ---"
+PROTOCOL_MARKER = ("# --- dv protocol runtime (copied into generated testbenches below this "
+                   "line) ---")
 
 
 def header(comment: str, what: str, design: Design, generator: str) -> str:
@@ -88,7 +90,17 @@ def design_description(design: Design, period_ns: int = 10) -> dict:
         "held": dict(design.held),
         "config": {p.name: config_sweep(p, design) for p in inputs
                    if p.role == "config" and p.depth == 1},
+        **_handshakes(design),
     }
+
+
+def _handshakes(design: Design) -> dict:
+    """``{"handshakes": [...]}`` when the design sinks a handshake dv drives legally (see
+    :mod:`dv.protocols.drive`), else nothing (the description stays as it was)."""
+    from dv.protocols import driven_handshakes
+
+    found = driven_handshakes(design)
+    return {"handshakes": found} if found else {}
 
 
 def timing_toml(design: Design) -> str:
@@ -109,6 +121,9 @@ def env_module(design: Design) -> str:
     runtime = importlib.resources.files("dv.gen").joinpath("tb_runtime.py").read_text()
     body = runtime.split(RUNTIME_MARKER, 1)[1].lstrip("\n")
     desc = pprint.pformat(design_description(design), width=96, sort_dicts=False)
+    # the protocol driver (dv.protocols.drive_runtime) follows the runtime it plugs into
+    proto = importlib.resources.files("dv.protocols").joinpath("drive_runtime.py").read_text()
+    body = body.rstrip("\n") + "\n\n\n" + proto.split(PROTOCOL_MARKER, 1)[1].strip("\n") + "\n"
     return (f'"""pyuvm environment for {design.top}: plumbing written by dv from the RTL '
             f'interface."""\n# ruff: noqa\nfrom __future__ import annotations\n\n'
             f"DESIGN = {desc}\n\n{body}")
@@ -153,10 +168,15 @@ def _comment(text: str) -> str:
 
 def props_what(bundle: Bundle) -> str:
     """What the props file holds, for its header."""
-    n_model = sum(1 for p in bundle.properties if p.label in bundle.property_origins)
-    n_spec = len(bundle.properties) - n_model
+    from dv.protocols import ORIGIN
+
+    n_proto = sum(1 for p in bundle.properties
+                  if bundle.property_origins.get(p.label or "") == ORIGIN)
+    n_model = sum(1 for p in bundle.properties if p.label in bundle.property_origins) - n_proto
+    n_spec = len(bundle.properties) - n_model - n_proto
     parts = ([f"{n_spec} spec propert{'y' if n_spec == 1 else 'ies'}"] if n_spec else []) + (
-        [f"{n_model} model-written propert{'y' if n_model == 1 else 'ies'}"] if n_model else [])
+        [f"{n_model} model-written propert{'y' if n_model == 1 else 'ies'}"] if n_model else []
+    ) + ([f"{n_proto} protocol rule{'' if n_proto == 1 else 's'}"] if n_proto else [])
     return " and ".join(parts) or "properties"
 
 

@@ -8,6 +8,8 @@ Python in the package so that it is linted and tested like the rest of dv.
 # ruff: noqa: E501, E402
 from __future__ import annotations
 
+from dv.protocols.drive_runtime import HandshakeShaper  # the harness copies it in after this
+
 DESIGN: dict = {}
 # --- dv runtime (copied into generated testbenches below this line) ---
 import json
@@ -181,6 +183,9 @@ class DvDriver(uvm_driver):
 
     def build_phase(self):
         self.dut = cocotb.top
+        # handshakes the design sinks: valid held (payload stable) until ready takes it
+        self.shaper = HandshakeShaper(self.dut, DESIGN.get("handshakes", []), RESET,
+                                      max(1, PERIOD_NS // 4))
 
     def apply(self, item: DvItem) -> None:
         for rst in RESETS:
@@ -198,9 +203,11 @@ class DvDriver(uvm_driver):
                 TICK.set()
                 self.seq_item_port.item_done()
         clk = getattr(self.dut, CLOCK["name"])
+        self.shaper.start(clk)
         while True:
             item = await self.seq_item_port.get_next_item()
             await FallingEdge(clk)
+            self.shaper.shape(item)
             self.apply(item)
             self.seq_item_port.item_done()
 

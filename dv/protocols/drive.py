@@ -1,0 +1,36 @@
+"""Legal stimulus on the handshakes the design sinks.
+
+The generated testbench drives one cycle of random values per plan item (see
+:mod:`dv.gen.tb_runtime`); on every handshake whose valid the environment drives, the
+:class:`~dv.protocols.drive_runtime.HandshakeShaper` (copied into the generated environment
+after the runtime) turns those values into a legal source: once valid is up and the design did
+not take the transfer (ready low just before the rising edge), the next cycle keeps valid high
+and the payload unchanged. Everything else stays random: when valid is first raised (idle gaps
+of random length), the data, ``tlast`` (so frames of random length), and the design's output
+``ready`` inputs (backpressure with the plan's probability for that 1-bit input).
+
+The shaper is a small driver of dv's own rather than cocotbext-axi's ``AxiStreamSource``: the
+plans are per-cycle value streams chosen ahead of time, and the driver must decide each cycle
+at the falling edge from what happened at the rising edge; a BFM with its own frame queue and
+clocking would take over the inputs and bypass the plan's biases and corner values.
+"""
+
+from __future__ import annotations
+
+from dv.design.interfaces import interfaces_of
+from dv.design.model import Design
+
+
+def driven_handshakes(design: Design) -> list[dict]:
+    """The handshakes the testbench must drive legally (the design is their sink), for the
+    generated environment's ``DESIGN["handshakes"]``."""
+    out = []
+    inputs = {p.name for p in design.data_inputs() if p.depth == 1}
+    for itf in interfaces_of(design):
+        for hs in itf.handshakes:
+            if hs.driver != "env" or hs.ready is None or hs.valid not in inputs:
+                continue
+            out.append({"interface": itf.name, "protocol": itf.protocol, "valid": hs.valid,
+                        "ready": hs.ready, "ready_inverted": hs.ready_inverted,
+                        "payload": [p for p in hs.payload if p in inputs]})
+    return out
