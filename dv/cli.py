@@ -472,6 +472,15 @@ def _register_prove() -> None:
 _register_prove()
 
 
+def _register_qualify() -> None:
+    from dv.qualify.cli import qualify_command
+
+    cli.add_command(qualify_command, "qualify")
+
+
+_register_qualify()
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="dv", standalone_mode=False)

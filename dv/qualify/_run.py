@@ -1,0 +1,392 @@
+"""``dv qualify``: plant sampled mutants in one schema build and run the committed tests on each.
+
+One Verilator build holds every sampled mutant behind ``dv_mut_sel`` (see
+:mod:`dv.qualify.sites`); each mutant is one set of simulations with ``+dv_mut=K``, and K=0 is
+the reference (it must pass as the original design does). Verdicts per mutant:
+
+- ``killed``: a test failed or an HDL assertion fired within the test timeout;
+- ``error``: a simulation ended without results (a crash, e.g. a combinational loop that
+  does not settle) and no test failed;
+- ``hang``: only timeouts, no failure;
+- ``survived``: every test passed.
+
+The second oracle is behaviour: each test's output trace (the generated monitor writes it
+when ``DV_OUTPUT_TRACE`` is set) compared with the same test's trace at K=0. Reported as a
+separate number: a mutant that changes the outputs but fails no test is one a check is missing
+for. Testbenches without an output-trace monitor get "not compared".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dv import __version__
+from dv.errors import DvError, InputError, VerificationFailure
+from dv.files import write_atomic
+from dv.manifest import Manifest, load
+from dv.qualify.sites import PLUSARG, Site, SourceSites, find_sites, sample, schema_text
+from dv.sim.build import Build, BuildConfig, build
+from dv.sim.executor import BuildRef, SimJob, get_executor
+from dv.sim.run import SimResult, TestJob
+
+TRACE_FILE = "outputs.trace"
+Progress = Callable[[str, Any], None]
+
+
+@dataclass
+class QualifyOptions:
+    tb_dir: Path
+    mutants: int | None = 20  # None: every site
+    seed: int = 1
+    parallel: int | None = None
+    out: Path | None = None  # the JSON record; default coverage/<top>/qualify.json
+    work: Path | None = None  # scratch; default <project>/build/qualify/<top>
+    build_root: Path | None = None  # default <project>/build
+    test_timeout: float | None = None  # per mutant run; None: max(30 s, 5 x slowest reference)
+    reference_timeout: float = 300.0
+    executor: str = "local"
+    scheduler: str | None = None
+    sandbox: bool | None = None
+    sites: tuple[str, ...] = ()  # exactly these site ids (instead of a sample)
+
+
+@dataclass
+class Mutant:
+    k: int
+    site: Site
+    verdict: str = "survived"  # killed | error | hang | survived
+    killer: str = ""  # the first test that killed it
+    detail: str = ""
+    behaviour: str = "not compared"  # changed | same | not compared
+    behaviour_detail: str = ""
+    tests: dict[str, str] = field(default_factory=dict)  # test -> status
+
+    def to_json(self) -> dict[str, Any]:
+        return {"k": self.k, **self.site.to_json(), "verdict": self.verdict,
+                "killing_test": self.killer or None, "detail": self.detail[:1000],
+                "behaviour": self.behaviour, "behaviour_detail": self.behaviour_detail,
+                "tests": self.tests}
+
+
+@dataclass
+class QualifyOutcome:
+    top: str
+    mutants: list[Mutant]
+    record: dict[str, Any]
+    out: Path
+    sites_total: int
+
+    def count(self, verdict: str) -> int:
+        return sum(1 for m in self.mutants if m.verdict == verdict)
+
+
+def _cov_dir(tb_dir: Path, top: str) -> Path:
+    base = tb_dir.parent.parent if tb_dir.parent.name == "testbenches" else Path.cwd()
+    return base / "coverage" / top
+
+
+@dataclass
+class Prepared:
+    manifest: Manifest
+    tb_dir: Path
+    root: Path
+    sources: list[SourceSites]
+    config: BuildConfig  # of the original design (sources as in the manifest)
+    sandbox: bool
+
+
+def prepare(tb_dir: Path, sandbox: bool | None = None) -> Prepared:
+    from dv.sim.sandbox import sandbox_policy
+
+    tb_dir = Path(tb_dir)
+    if not tb_dir.is_dir():
+        raise InputError(f"testbench directory {tb_dir} does not exist.",
+                         hint="Name a directory written by 'dv generate' (testbenches/<top>).")
+    tb_dir = tb_dir.resolve()
+    m = load(tb_dir)
+    root = m.root_dir(tb_dir)
+    if not m.tests:
+        raise InputError(f"{tb_dir / 'dv.toml'} lists no tests.",
+                         hint="Regenerate the testbench with 'dv generate'.")
+    for t in {t.module for t in m.tests}:
+        if not (tb_dir / f"{t}.py").is_file():
+            raise InputError(f"{tb_dir / 'dv.toml'} names test module {t}, but {tb_dir}/{t}.py "
+                             "does not exist.", file=tb_dir / "dv.toml")
+    sources = [find_sites(root / f, f) for f in m.rtl]
+    props_text = (tb_dir / m.props).read_text() if m.props else ""
+    cfg = BuildConfig(top=m.top, sources=[str(root / f) for f in m.rtl]
+                      + ([str(tb_dir / m.props)] if m.props else []),
+                      parameters=dict(m.parameters), defines=dict(m.defines),
+                      includes=[str(root / i) for i in m.include_dirs],
+                      timing="##" in props_text, coverage=False)
+    policy = sandbox_policy(m.model != "builtin", sandbox)
+    return Prepared(m, tb_dir, root, sources, cfg, bool(policy["enabled"]))
+
+
+def choose_sites(p: Prepared, n: int | None, seed: int, ids: tuple[str, ...] = ()) -> list[Site]:
+    every = [s for src in p.sources for s in src.sites]
+    if ids:
+        by_id = {s.id: s for s in every}
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            raise InputError(f"no mutation site {missing[0]} in {p.manifest.top}.",
+                             hint="Site ids are file:line:column:kind[:detail], as "
+                                  "'dv qualify' lists them.")
+        return [by_id[i] for i in ids]
+    return sample(every, n, seed)
+
+
+def schema_config(p: Prepared, chosen: dict[str, int], work: Path) -> BuildConfig:
+    """The build configuration of the schema: each RTL file replaced by its schema copy."""
+    srcs = []
+    includes = list(p.config.includes)
+    for i, src in enumerate(p.sources):
+        d = work / "schema" / str(i)
+        d.mkdir(parents=True, exist_ok=True)
+        f = d / src.path.name
+        text = schema_text(src, chosen)
+        if not f.is_file() or f.read_text() != text:
+            write_atomic(f, text)
+        srcs.append(str(f))
+        if str(src.path.parent) not in includes:
+            includes.append(str(src.path.parent))  # `include "x.svh" next to the original
+    extra = p.config.sources[len(p.sources):]
+    return BuildConfig(top=p.config.top, sources=srcs + extra,
+                       parameters=p.config.parameters, defines=p.config.defines,
+                       includes=includes, timing=p.config.timing, coverage=False)
+
+
+_LINE = re.compile(r":(\d+):")
+
+
+def build_schema(p: Prepared, sites: list[Site], work: Path, build_root: Path,
+                 note: Progress) -> tuple[Build, list[Site], list[dict]]:
+    """Build the schema; a site Verilator rejects (an error on its line of the schema copy)
+    is dropped with the reason and the build retried (a few times at most)."""
+    rejected: list[dict] = []
+    for _attempt in range(4):
+        chosen = {s.id: k for k, s in enumerate(sites, 1)}
+        cfg = schema_config(p, chosen, work)
+        try:
+            return build(cfg, build_root), sites, rejected
+        except DvError as exc:
+            file = str(getattr(exc, "file", "") or "")
+            line = getattr(exc, "line", None)
+            if not line or not any(Path(file).resolve() == Path(s).resolve()
+                                   for s in cfg.sources[:len(p.sources)]):
+                raise
+            idx = [Path(s).resolve() for s in cfg.sources].index(Path(file).resolve())
+            rtl = p.sources[idx].file
+            bad = [s for s in sites if s.file == rtl and s.line == line]
+            if not bad:
+                raise
+            for s in bad:
+                rejected.append({"site": s.id, "reason": str(exc).splitlines()[0][:300]})
+            note("rejected", bad)
+            sites = [s for s in sites if s not in bad]
+    raise InputError("Verilator kept rejecting the schema build after dropping sites: "
+                     + "; ".join(r["reason"] for r in rejected[-3:]))
+
+
+def _jobs(p: Prepared, k: int, tests: list, timeout: float, runs_dir: Path) -> list[TestJob]:
+    jobs = []
+    for t in tests:
+        name = f"m{k}.{t.name}"
+        trace = (runs_dir / name / TRACE_FILE).resolve()
+        jobs.append(TestJob(name=name, module=t.module, testcase=t.name, seed=t.seed,
+                            python_path=(str(p.tb_dir),), timeout=timeout,
+                            env=(("DV_OUTPUT_TRACE", str(trace)),), sandbox=p.sandbox,
+                            plusargs=(f"+{PLUSARG}={k}",)))
+    return jobs
+
+
+def run_jobs(b: Build, build_root: Path, jobs: list[TestJob], runs_dir: Path,
+             opts: QualifyOptions, note: Progress) -> dict[str, SimResult]:
+    ref = BuildRef.of(b, build_root)
+    sim_jobs = [SimJob(ref, j, runs_dir) for j in jobs]
+    with get_executor(opts.executor, parallel=opts.parallel,
+                      scheduler=opts.scheduler) as ex:
+        results = ex.run(sim_jobs, on_done=lambda r: note("test", r))
+    return {r.job.name: r for r in results}
+
+
+def _trace_summary(res: SimResult) -> dict | None:
+    from dv.regress import TraceError, read_trace, summarize
+
+    try:
+        return summarize(read_trace(res.run_dir / TRACE_FILE))
+    except TraceError:
+        return None
+
+
+def judge(m: Mutant, tests: list, results: dict[str, SimResult],
+          ref_traces: dict[str, dict | None]) -> None:
+    from dv.regress import TraceError, read_trace
+    from dv.regress._golden import compare
+
+    failed, errors, timeouts = [], [], []
+    changed, compared = [], 0
+    for t in tests:
+        res = results.get(f"m{m.k}.{t.name}")
+        if res is None:
+            m.tests[t.name] = "not run"
+            continue
+        m.tests[t.name] = res.status
+        if res.status == "failed":
+            failed.append((t.name, res.message))
+        elif res.status == "error":
+            errors.append((t.name, res.message))
+        elif res.status == "timeout":
+            timeouts.append((t.name, res.message))
+        old = ref_traces.get(t.name)
+        if old is None or res.status in ("error", "timeout"):
+            continue
+        try:
+            trace = read_trace(res.run_dir / TRACE_FILE)
+        except TraceError:
+            continue
+        compared += 1
+        diff = compare(old, trace)
+        if diff is None:
+            continue
+        if diff.kind in ("outputs", "length"):
+            changed.append(f"{t.name}: {diff.describe()}")
+        elif diff.kind == "stimulus":  # a reactive testbench saw different outputs
+            changed.append(f"{t.name}: the testbench drove different inputs (it reacted to "
+                           "different outputs)")
+    if failed:
+        m.verdict, m.killer, m.detail = "killed", failed[0][0], failed[0][1]
+    elif errors:
+        m.verdict, m.killer, m.detail = "error", errors[0][0], errors[0][1]
+    elif timeouts:
+        m.verdict, m.killer, m.detail = "hang", timeouts[0][0], timeouts[0][1]
+    else:
+        m.verdict = "survived"
+    if changed:
+        m.behaviour, m.behaviour_detail = "changed", changed[0]
+    elif compared and not (errors or timeouts):
+        m.behaviour = "same"
+    elif compared:
+        m.behaviour = "same where compared"
+    else:
+        m.behaviour = "not compared"
+        m.behaviour_detail = ("no output trace (the testbench has no trace monitor, or every "
+                              "run ended without one)")
+
+
+def qualify(opts: QualifyOptions, progress: Progress | None = None) -> QualifyOutcome:
+    note = progress or (lambda kind, data: None)
+    t_all = time.monotonic()
+    p = prepare(opts.tb_dir, opts.sandbox)
+    top = p.manifest.top
+    project = p.tb_dir.parent.parent if p.tb_dir.parent.name == "testbenches" else Path.cwd()
+    build_root = (opts.build_root or project / "build").resolve()
+    work = (opts.work or build_root / "qualify" / top).resolve()
+    out = Path(opts.out) if opts.out else _cov_dir(p.tb_dir, top) / "qualify.json"
+    if opts.mutants is not None and opts.mutants < 0:
+        raise InputError(f"--mutants must not be negative, got {opts.mutants}.")
+    if opts.executor not in ("local", "dask"):
+        raise InputError(f"unknown executor {opts.executor!r}; use local or dask.")
+    total = sum(len(s.sites) for s in p.sources)
+    sites = choose_sites(p, opts.mutants, opts.seed, opts.sites)
+    note("sites", (total, len(sites)))
+    seconds: dict[str, float] = {}
+
+    t0 = time.monotonic()
+    b, sites, rejected = build_schema(p, sites, work, build_root, note)
+    seconds["build"] = time.monotonic() - t0
+    note("built", b)
+
+    runs_dir = work / "runs"
+    if runs_dir.exists():
+        shutil.rmtree(runs_dir)
+    tests = [t for t in p.manifest.tests if t.status == "passed"]
+    skipped = [t.name for t in p.manifest.tests if t.status != "passed"]
+    if not tests:
+        raise InputError(f"no test of {top} is recorded as passing in dv.toml: there is "
+                         "nothing to qualify.", hint="Fix the testbench first.")
+    # the reference: K=0 must behave exactly as the original design
+    t0 = time.monotonic()
+    ref = run_jobs(b, build_root, _jobs(p, 0, tests, opts.reference_timeout, runs_dir),
+                   runs_dir, opts, note)
+    seconds["reference"] = time.monotonic() - t0
+    bad = [(t.name, ref.get(f"m0.{t.name}")) for t in tests]
+    bad = [(n, r) for n, r in bad if r is None or r.status != "passed"]
+    if bad:
+        name, r = bad[0]
+        raise VerificationFailure(
+            f"the reference run (+{PLUSARG}=0, no mutant) of {top} did not pass test {name} "
+            f"({r.status if r else 'not run'}: {(r.message if r else '')[:300]}): the "
+            "testbench does not pass on the unmutated design, so no mutant can be judged.",
+            hint=f"Run 'dv regress {p.tb_dir}' and fix the testbench or the design first.")
+    slowest = max(r.seconds for r in ref.values())
+    timeout = opts.test_timeout or max(30.0, 5.0 * slowest)
+    ref_traces = {t.name: _trace_summary(ref[f"m0.{t.name}"]) for t in tests}
+
+    mutants = [Mutant(k, s) for k, s in enumerate(sites, 1)]
+    jobs = [j for mu in mutants for j in _jobs(p, mu.k, tests, timeout, runs_dir)]
+    t0 = time.monotonic()
+    results = run_jobs(b, build_root, jobs, runs_dir, opts, note) if jobs else {}
+    seconds["mutants"] = time.monotonic() - t0
+    for mu in mutants:
+        judge(mu, tests, results, ref_traces)
+    seconds["total"] = time.monotonic() - t_all
+
+    record = qualify_record(p, mutants, total, opts, b, timeout, seconds, rejected, skipped,
+                            ref_traces)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(out, json.dumps(record, indent=1) + "\n")
+    return QualifyOutcome(top, mutants, record, out, total)
+
+
+def summary(mutants: list[Mutant]) -> dict[str, Any]:
+    n = len(mutants)
+
+    def c(v: str) -> int:
+        return sum(1 for m in mutants if m.verdict == v)
+
+    behaviour_only = sum(1 for m in mutants
+                         if m.verdict != "killed" and m.behaviour == "changed")
+    compared = sum(1 for m in mutants if m.behaviour != "not compared")
+    return {
+        "mutants": n, "killed": c("killed"), "error": c("error"), "hang": c("hang"),
+        "survived": c("survived"),
+        "score_checks": round(100.0 * c("killed") / n, 1) if n else None,
+        "behaviour_compared": compared,
+        "behaviour_changed": sum(1 for m in mutants if m.behaviour == "changed"),
+        "detected_only_by_behaviour": behaviour_only,
+        "equivalent": None,  # not built: no equivalence proof is attempted
+    }
+
+
+def qualify_record(p: Prepared, mutants: list[Mutant], total: int, opts: QualifyOptions,
+                   b: Build, timeout: float, seconds: dict[str, float], rejected: list[dict],
+                   skipped: list[str], ref_traces: dict[str, dict | None]) -> dict[str, Any]:
+    return {
+        "format": "dv-qualify", "version": 1, "dv": __version__, "top": p.manifest.top,
+        "testbench": os.path.relpath(p.tb_dir, Path.cwd()),
+        "options": {"mutants": opts.mutants, "seed": opts.seed, "sites": list(opts.sites),
+                    "test_timeout": round(timeout, 1)},
+        "sites_total": total,
+        "build": {"key": b.key, "cached": b.cached, "seconds": round(b.seconds, 3),
+                  "schema": [str(s) for s in b.config.sources]},
+        "tests": [t.name for t in p.manifest.tests if t.status == "passed"],
+        "tests_skipped": skipped,
+        "behaviour_oracle": ("output traces compared with the unmutated run (K=0)"
+                             if any(v is not None for v in ref_traces.values()) else
+                             "not available: the reference runs wrote no output trace"),
+        "not_built": ["equivalent-mutant proofs (Z3 miter)", "feeding survivors to the next "
+                      "generation round", "HTML rendering"],
+        "rejected_sites": rejected,
+        "summary": summary(mutants),
+        "seconds": {k: round(v, 3) for k, v in seconds.items()},
+        "mutants": [m.to_json() for m in mutants],
+    }

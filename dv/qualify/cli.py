@@ -1,0 +1,109 @@
+"""``dv qualify``: the command (registered by :mod:`dv.cli`; pyslang is imported when it runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from dv.errors import VerificationFailure
+
+console = Console(highlight=False)
+if not console.is_terminal:  # CI logs: do not squeeze the table into 80 columns
+    console = Console(highlight=False, width=160)
+
+_VERDICT_STYLE = {"killed": "green", "survived": "red", "hang": "yellow", "error": "yellow"}
+
+
+def _progress(kind: str, data: object) -> None:
+    if kind == "sites":
+        total, chosen = data  # type: ignore[misc]
+        console.print(f"  {total} mutation site(s), {chosen} sampled")
+    elif kind == "built":
+        b = data
+        what = "cached" if b.cached else f"built in {b.seconds:.1f} s"  # type: ignore[attr-defined]
+        console.print(f"  schema model (every sampled mutant, one build) {what}")
+    elif kind == "rejected":
+        for s in data:  # type: ignore[attr-defined]
+            console.print(f"  [yellow]dropped[/yellow] {s.id}: Verilator rejected it",
+                          markup=True, soft_wrap=True)
+    elif kind == "test":
+        r = data
+        if r.job.name.startswith("m0."):  # type: ignore[attr-defined]
+            console.print(f"    reference {r.job.testcase}: {r.status} "  # type: ignore[attr-defined]
+                          f"({r.seconds:.1f} s)")  # type: ignore[attr-defined]
+
+
+def print_table(outcome) -> None:
+    rec = outcome.record
+    table = Table(title=f"dv qualify {rec['top']}: {len(outcome.mutants)} mutant(s) of "
+                        f"{rec['sites_total']} site(s), seed {rec['options']['seed']}")
+    for col in ("K", "mutant", "file:line", "description", "verdict", "killing test",
+                "behaviour"):
+        table.add_column(col, overflow="fold")
+    for m in outcome.mutants:
+        s = m.site
+        style = _VERDICT_STYLE.get(m.verdict, "")
+        table.add_row(str(m.k), f"{s.kind}{':' + s.detail if s.detail else ''}",
+                      f"{s.file}:{s.line}", s.description,
+                      f"[{style}]{m.verdict}[/{style}]" if style else m.verdict,
+                      m.killer or "-", m.behaviour)
+    console.print(table)
+    sm = rec["summary"]
+    console.print(
+        f"killed by checks: {sm['killed']}/{sm['mutants']} ({sm['score_checks']}%); "
+        f"hang: {sm['hang']}; error: {sm['error']}; survived: {sm['survived']}", soft_wrap=True)
+    if sm["behaviour_compared"]:
+        console.print(f"behaviour (output traces vs the unmutated run): changed in "
+                      f"{sm['behaviour_changed']} of {sm['behaviour_compared']} compared; "
+                      f"detected only by behaviour (no check failed): "
+                      f"{sm['detected_only_by_behaviour']}", soft_wrap=True)
+    else:
+        console.print("behaviour oracle: not compared (" + rec["behaviour_oracle"] + ")",
+                      soft_wrap=True)
+    console.print("not built: " + "; ".join(rec["not_built"])
+                  + " — survivors are not checked for equivalence", soft_wrap=True)
+
+
+@click.command("qualify")
+@click.argument("testbench", type=click.Path())
+@click.option("--mutants", default=20, show_default=True, type=click.IntRange(0, 100000),
+              help="How many mutation sites to sample (0: every site).")
+@click.option("--seed", default=1, show_default=True, type=int,
+              help="Seed of the sample (the same seed picks the same mutants).")
+@click.option("--site", "sites", multiple=True, metavar="ID",
+              help="Exactly this site (file:line:column:kind[:detail]); repeatable.")
+@click.option("--jobs", "-j", default=None, type=click.IntRange(1, 256))
+@click.option("--out", default=None, type=click.Path(), metavar="FILE",
+              help="The JSON record (default: coverage/<top>/qualify.json).")
+@click.option("--test-timeout", default=None, type=click.FloatRange(min=1),
+              help="Seconds per mutant test run before it counts as a hang "
+                   "(default: 5x the slowest reference run, at least 30).")
+@click.option("--min-score", default=None, type=click.FloatRange(0, 100), metavar="P",
+              help="Exit 1 when fewer than P percent of the mutants are killed by checks.")
+@click.option("--build-root", default=None, type=click.Path(), envvar="DV_BUILD_ROOT")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True)
+@click.option("--scheduler", default=None, metavar="ADDR")
+@click.option("--sandbox/--no-sandbox", "sandbox", default=None,
+              help="Run the tests in the OS sandbox. Default: on when a model wrote the "
+                   "testbench.")
+def qualify_command(testbench, mutants, seed, sites, jobs, out, test_timeout, min_score,
+                    build_root, executor, scheduler, sandbox):
+    """Plant sampled mutants in the RTL (one Verilator build, a run-time selector) and count
+    how many the committed testbench TESTBENCH (testbenches/<top>) kills."""
+    from dv.qualify import QualifyOptions, qualify
+
+    opts = QualifyOptions(
+        Path(testbench), mutants=mutants or None, seed=seed, parallel=jobs,
+        out=Path(out) if out else None, build_root=Path(build_root) if build_root else None,
+        test_timeout=test_timeout, executor="dask" if scheduler else executor,
+        scheduler=scheduler, sandbox=sandbox, sites=tuple(sites))
+    outcome = qualify(opts, progress=_progress)
+    print_table(outcome)
+    console.print(f"record: {outcome.out}", soft_wrap=True)
+    score = outcome.record["summary"]["score_checks"]
+    if min_score is not None and (score or 0.0) < min_score:
+        raise VerificationFailure(f"mutation score {score}% is below --min-score {min_score:g}%.")
