@@ -344,3 +344,14 @@ def test_a_worker_refuses_a_build_with_another_content_key(proj) -> None:
     wrong = BuildRef("0" * 64, cfg, proj / "build", build_dir)
     with pytest.raises(ToolError, match="content key"):
         wrong.resolve()
+
+
+def test_update_baseline_never_records_a_run_without_a_verdict(proj, capsys) -> None:
+    base = proj / "coverage" / "alu" / "baseline.json"
+    before = base.read_text()
+    tb = proj / "testbenches" / "alu" / "tb_alu_r0.py"
+    tb.write_text(tb.read_text() + "\nraise RuntimeError('a broken test module')\n")
+    code, out = dv(capsys, "-j", "2", "--update-baseline")
+    assert code == 1, out
+    assert "baseline NOT written" in out and "(error)" in out
+    assert base.read_text() == before

@@ -123,6 +123,7 @@ class DesignOutcome:
     notes: list[str] = field(default_factory=list)
     lcov: Path | None = None
     baseline_written: bool = False
+    baseline_refused: bool = False  # --update-baseline with runs that ended in error/timeout
 
     @property
     def new_failures(self) -> list[RunEntry]:
@@ -138,7 +139,8 @@ class DesignOutcome:
 
     @property
     def regressed(self) -> bool:
-        return bool(self.new_failures or self.behaviour_changes or self.coverage_regressed)
+        return bool(self.new_failures or self.behaviour_changes or self.coverage_regressed
+                    or self.baseline_refused)
 
 
 @dataclass
@@ -475,7 +477,10 @@ def _judge(tb: Testbench, b: Build, runs: list[RunEntry], opts: RegressOptions,
             r.verdict = "known failure"
         else:
             r.verdict = "check failed" if st == "failed" else st
-        r.new_failure = st in FAILED and not known and not opts.update_baseline
+        # --update-baseline accepts a recorded seed's check failure, never a run without a
+        # verdict (error, timeout) nor a fresh seed's failure (the baseline does not hold it)
+        r.new_failure = st in FAILED and not known and (
+            not opts.update_baseline or st != "failed" or r.fresh)
         hang = r.result.run_dir / "scoreboard_hang.json"
         if st in FAILED and hang.is_file():
             r.result.message = ("the reference model (scoreboard, model-written code) hung — "
@@ -559,7 +564,14 @@ def _judge(tb: Testbench, b: Build, runs: list[RunEntry], opts: RegressOptions,
     outcome.lcov = design_out / "coverage.info"
     write_atomic(outcome.lcov, to_lcov(cov, tb.root))
     write_atomic(design_out / "coverage.json", json.dumps(cov.to_json()) + "\n")
-    if opts.update_baseline:
+    broken = [r for r in runs if not r.fresh and r.result.status in ("error", "timeout")]
+    if opts.update_baseline and broken:
+        # a run without a verdict says nothing about the design: never record it as expected
+        outcome.baseline_refused = True
+        notes.append("baseline NOT written: " + ", ".join(
+            f"{r.test} ({r.result.status})" for r in broken) + " ended without a verdict "
+            "(see the log); fix that, then record again")
+    elif opts.update_baseline:
         baseline = Baseline(
             top=tb.top, coverage=recorded, rtl=rtl_hashes(tb), dv_version=__version__,
             tests={r.test: {"module": r.module, "seed": r.seed, "status": r.result.status}
@@ -601,7 +613,8 @@ def design_record(d: DesignOutcome) -> dict[str, Any]:
         "build": {"key": d.build.key, "cached": d.build.cached,
                   "seconds": round(d.build.seconds, 3), "dropped": d.build.dropped},
         "regressed": d.regressed,
-        "verdict": ("regression" if d.regressed else
+        "verdict": ("baseline not written" if d.baseline_refused else
+                    "regression" if d.regressed else
                     "baseline recorded" if d.baseline_written else "pass"),
         "runs": [r.to_json() for r in d.runs],
         "new_failures": [r.to_json() for r in d.new_failures],
