@@ -66,7 +66,7 @@ _SKIP = {
     "ConcurrentAssertionMember", "ImmediateAssertionMember", "PropertyDeclaration",
     "SequenceDeclaration", "CovergroupDeclaration", "ForLoopStatement", "ForeverStatement",
     "LoopStatement", "DoWhileStatement", "ForeachLoopStatement", "SystemTimingCheck",
-    "InitialBlock", "FinalBlock", "IfGenerate", "CaseGenerate",
+    "InitialBlock", "FinalBlock",
 }
 _RESET_NAME = re.compile(r"(^|_)(rst|reset|rstn|rst_n|reset_n|areset|arst)(_n|_ni|n)?$", re.I)
 _VECTOR = re.compile(r"^(\d+)\s*'\s*([sS]?)([bBoOdDhH])\s*([0-9a-fA-F_]+)$")
@@ -170,6 +170,15 @@ class _Finder:
         if k == "LoopGenerate":  # the header is elaboration-time; the body is design
             self.members(node.block)  # type: ignore[attr-defined]
             return
+        if k == "IfGenerate":  # the condition is elaboration-time; the blocks are design
+            self.members(node.block)  # type: ignore[attr-defined]
+            if node.elseClause is not None:  # type: ignore[attr-defined]
+                self.members(node.elseClause.clause)  # type: ignore[attr-defined]
+            return
+        if k == "CaseGenerate":
+            for item in node.items:  # type: ignore[attr-defined]
+                self.members(item.clause)
+            return
         for c in _children(node):
             if not isinstance(c, parsing.Token):
                 self.members(c)
@@ -252,7 +261,8 @@ class _Finder:
             self._add(rhs, "reset", lhs, f"reset value of {lhs} inverted (~({rhs_text}))",
                       lambda r, s=s, e=e: f"~({r(s, e)})")
             return  # constants in the reset branch: the reset site covers them
-        self.expression(rhs)
+        if _kind(rhs) not in ("IntegerVectorExpression", "IntegerLiteralExpression"):
+            self.expression(rhs)  # a bare constant: stuck-at covers its changes
         if "AssignmentPattern" in _kind(rhs):
             return  # '{...}: an aggregate, '0 / '1 would not fit it
         self._add(rhs, "stuck0", lhs, f"{lhs} <= '0 (stuck at 0)", lambda r: "'0")
@@ -358,7 +368,10 @@ def find_sites(path: Path, file: str | None = None) -> SourceSites:
         text = path.read_text()
     except OSError as exc:
         raise InputError(f"cannot read RTL file {path}: {exc.strerror}.", file=path) from exc
-    tree = sx.SyntaxTree.fromText(text, str(path.name), str(path))
+    import pyslang
+
+    sm = pyslang.SourceManager()  # our own: the default one refuses a path seen before
+    tree = sx.SyntaxTree.fromText(text, sm, str(path.name), str(path))
     root = tree.root
     buffer = root.sourceRange.start.buffer if _children(root) else None
     name = file or str(path)

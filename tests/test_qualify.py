@@ -1,0 +1,153 @@
+"""dv qualify: mutation sites, the schema text, and verdicts on real Verilator runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dv.qualify import (
+    PLUSARG,
+    SELECTOR,
+    QualifyOptions,
+    find_sites,
+    mutant_text,
+    qualify,
+    sample,
+    schema_text,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+HS = ROOT / "tests" / "designs" / "qual_hs"
+
+# every site of qual_hs.sv, worked out by hand from the source: the parameter, localparams,
+# the function (a constant function), the generate condition `T > 4` give none; the reset
+# branch gives inverted reset values only; a bare constant on a right-hand side gives only
+# stuck-at sites.
+HS_SITES = [
+    "qual_hs.sv:25:21:reset:busy",
+    "qual_hs.sv:26:21:reset:ack",
+    "qual_hs.sv:27:21:reset:sum",
+    "qual_hs.sv:29:20:stuck0:ack",
+    "qual_hs.sv:29:20:stuck1:ack",
+    "qual_hs.sv:30:17:negate",
+    "qual_hs.sv:30:21:binop:&&->||",
+    "qual_hs.sv:31:25:stuck0:busy",
+    "qual_hs.sv:31:25:stuck1:busy",
+    "qual_hs.sv:32:25:stuck0:sum",
+    "qual_hs.sv:32:25:stuck1:sum",
+    "qual_hs.sv:32:27:binop:+->-",
+    "qual_hs.sv:33:22:drop-else",
+    "qual_hs.sv:34:25:stuck0:busy",
+    "qual_hs.sv:34:25:stuck1:busy",
+    "qual_hs.sv:39:20:stuck0:spare",
+    "qual_hs.sv:39:20:stuck1:spare",
+    "qual_hs.sv:39:22:binop:^->&",
+    "qual_hs.sv:41:28:stuck0:unused_gt",
+    "qual_hs.sv:41:28:stuck1:unused_gt",
+    "qual_hs.sv:41:30:binop:>->>=",
+]
+
+
+def test_sites_of_a_small_design_by_hand():
+    src = find_sites(HS / "qual_hs.sv", "qual_hs.sv")
+    assert [s.id for s in src.sites] == HS_SITES
+    lines = {s.line for s in src.sites}
+    assert not lines & set(range(1, 22)), "parameters, localparams, the function: no sites"
+    assert 40 not in lines, "the generate condition is elaboration-time"
+
+
+def test_constants_and_case_arms():
+    src = find_sites(ROOT / "rtl_examples" / "fifo" / "fifo.sv", "fifo.sv")
+    ids = {s.id for s in src.sites}
+    assert "fifo.sv:45:26:drop-case:2'b10" in ids
+    assert "fifo.sv:45:43:const:1'b1->1'h0" in ids
+    assert "fifo.sv:31:26:reset:count" in ids
+    # the cast size ($clog2(DEPTH)+1) and the localparam AW are elaboration-time
+    assert not [s for s in src.sites if s.line == 53 and s.kind in ("binop", "const")
+                and s.detail.startswith("+")]
+    assert not [s for s in src.sites if s.line in (3, 4, 5, 19)]
+
+
+def test_schema_keeps_lines_and_selects_each_site():
+    src = find_sites(HS / "qual_hs.sv", "qual_hs.sv")
+    chosen = {sid: k for k, sid in enumerate(HS_SITES, 1)}
+    text = schema_text(src, chosen)
+    assert text.count("\n") == src.text.count("\n")
+    assert text.count(f"int {SELECTOR}") == 1
+    assert f'$value$plusargs("{PLUSARG}=%d", {SELECTOR})' in text
+    for k in chosen.values():
+        assert (f"{SELECTOR} == {k} ?" in text) or (f"{SELECTOR} != {k})" in text)
+    line32 = text.splitlines()[31]
+    # nested sites: the operator swap sits inside both texts of the stuck-at selection
+    assert line32.count(f"{SELECTOR} == 12 ? ((a) - (b)) : (a + b)") == 1
+    plain = mutant_text(src, "qual_hs.sv:32:27:binop:+->-")
+    assert SELECTOR not in plain and "sum  <= ((a) - (b));" in plain
+    assert "begin end" in mutant_text(src, "qual_hs.sv:33:22:drop-else")
+
+
+def test_sample_is_seeded():
+    src = find_sites(HS / "qual_hs.sv", "qual_hs.sv")
+    a = [s.id for s in sample(src.sites, 5, seed=1)]
+    assert a == [s.id for s in sample(src.sites, 5, seed=1)]
+    assert a != [s.id for s in sample(src.sites, 5, seed=2)]
+    assert len(a) == 5 and a == [i for i in HS_SITES if i in a]  # source order
+    assert len(sample(src.sites, None, seed=1)) == len(HS_SITES)
+
+
+def test_cli_bad_input_exits_2(tmp_path):
+    from dv.cli import main
+
+    assert main(["qualify", str(tmp_path / "nope")]) == 2
+    tb = tmp_path / "tb"
+    shutil.copytree(HS, tb)
+    assert main(["qualify", str(tb), "--site", "qual_hs.sv:1:1:binop:+->-"]) == 2
+    assert not (tmp_path / "coverage").exists()
+
+
+@pytest.mark.slow
+def test_every_site_of_a_design_compiles_and_is_judged(tmp_path):
+    """All 21 sites in one schema build; K=0 must pass (qualify raises otherwise); the adder
+    swap is killed by the test's check, ack stuck at 0 stalls the handshake (hang), the
+    unchecked output's swap survives the checks but changes the outputs, and a swap on a
+    signal nothing reads survives with the same behaviour."""
+    tb = tmp_path / "tb"
+    shutil.copytree(HS, tb)
+    out = tmp_path / "qualify.json"
+    outcome = qualify(QualifyOptions(tb, mutants=None, parallel=2, out=out,
+                                     build_root=tmp_path / "build", test_timeout=12.0))
+    rec = json.loads(out.read_text())
+    assert rec["rejected_sites"] == []
+    by_id = {m.site.id: m for m in outcome.mutants}
+    assert set(by_id) == set(HS_SITES)
+    plus = by_id["qual_hs.sv:32:27:binop:+->-"]
+    assert (plus.verdict, plus.killer) == ("killed", "adds")
+    assert "gave" in plus.detail
+    assert by_id["qual_hs.sv:29:20:stuck0:ack"].verdict == "hang"
+    spare = by_id["qual_hs.sv:39:22:binop:^->&"]
+    assert (spare.verdict, spare.behaviour) == ("survived", "changed")
+    assert "spare" in spare.behaviour_detail
+    gt = by_id["qual_hs.sv:41:30:binop:>->>="]
+    assert (gt.verdict, gt.behaviour) == ("survived", "same")
+    sm = rec["summary"]
+    assert sm["mutants"] == len(HS_SITES)
+    assert sm["killed"] + sm["hang"] + sm["error"] + sm["survived"] == sm["mutants"]
+    assert sm["detected_only_by_behaviour"] >= 1
+
+
+@pytest.mark.slow
+def test_committed_fifo_testbench_kills_one_and_misses_one(tmp_path):
+    """On the committed FIFO testbench: `full` stuck at 1 trips its never_both assertion;
+    dropping the count-increment case arm is not caught (its checks do not model the count)."""
+    full = "rtl_examples/fifo/fifo.sv:53:22:stuck1:full"
+    arm = "rtl_examples/fifo/fifo.sv:45:26:drop-case:2'b10"
+    out = tmp_path / "q.json"
+    outcome = qualify(QualifyOptions(ROOT / "testbenches" / "fifo", sites=(full, arm),
+                                     parallel=2, out=out, build_root=tmp_path / "build"))
+    by_id = {m.site.id: m for m in outcome.mutants}
+    assert by_id[full].verdict == "killed"
+    assert "never_both" in by_id[full].detail
+    assert by_id[arm].verdict == "survived"
+    assert json.loads(out.read_text())["summary"]["killed"] == 1
