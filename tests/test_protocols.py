@@ -266,3 +266,38 @@ def test_planted_protocol_bug_fails_a_generated_test(tmp_path, bug, rule):
     assert rc == 1 and msgs
     assert all(f"dv-prop-fail {rule}" in m for m in msgs), msgs
     assert all("Assertion failed" in m for m in msgs)  # a failing check, not a timeout
+
+
+# -- formal: the same rules in dv prove (assumptions constrain the inputs) ---------------------
+
+def _props_file(tmp: Path) -> Path:
+    from dv.design import load_design
+    from dv.gen.harness import props_module
+    from dv.protocols import protocol_properties
+
+    d = load_design([str(PIPE)])
+    path = tmp / "proto_pipe_protocol_props.sv"
+    path.write_text(props_module(d, protocol_properties(d, simulation=False), "dv protocol pack"))
+    return path
+
+
+@pytest.mark.parametrize("bug,refuted", [(None, None),
+                                         ("PROTO_BUG_DROP", "proto_out_valid_held"),
+                                         ("PROTO_BUG_DATA", "proto_out_data_stable")])
+def test_dv_prove_takes_the_rules_proves_the_pipeline_and_refutes_planted_bugs(
+        tmp_path, bug, refuted):
+    props = _props_file(tmp_path)
+    args = [DV, "prove", "--rtl", str(PIPE), "--props", str(props), "--out", str(tmp_path),
+            "--depth", "10", "--no-replay"] + (["-D", bug] if bug else [])
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    rec = json.loads(next((tmp_path / "coverage").glob("*/formal/formal.json")).read_text())
+    text = json.dumps(rec)
+    for label in ("proto_out_valid_held", "proto_out_data_stable"):
+        assert label in text
+    assert "proto_in_valid_held" in (props.read_text())
+    assert proc.returncode == (1 if bug else 0), proc.stdout + proc.stderr
+    verdicts = {label: next(ln for ln in proc.stdout.splitlines()
+                            if label in ln and ("proven" in ln or "refuted" in ln))
+                for label in ("proto_out_valid_held", "proto_out_data_stable")}
+    for label, line in verdicts.items():
+        assert ("refuted at step" if label == refuted else "proven") in line, line
