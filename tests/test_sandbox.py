@@ -175,6 +175,19 @@ def test_planted_keys_and_home_secrets_are_not_visible(counter, tmp_path, monkey
         shutil.rmtree(home, ignore_errors=True)
 
 
+@needs_bwrap
+def test_result_files_that_are_links_are_not_followed(counter, tmp_path):
+    secret = tmp_path / "secret.json"
+    secret.write_text(json.dumps({"bins": {"tok-sk-test-1234567890": 1}}))
+    res, obs = hostile(counter, tmp_path, "plant_links", sandboxed=True,
+                       env={"HOSTILE_SECRET_FILE": str(secret)})
+    assert obs.get("links") == "planted"
+    assert res.status == "failed"
+    assert "functional.json is not a regular file" in res.message
+    assert not (res.run_dir / "functional.json").exists()
+    assert (res.run_dir / "functional.json.rejected").is_symlink()
+
+
 def _processes_with(marker: str) -> list[int]:
     out = []
     for proc in Path("/proc").iterdir():

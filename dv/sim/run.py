@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import sys
 import threading
 import xml.etree.ElementTree as ET
@@ -161,16 +162,14 @@ def _judge(job: TestJob, proc: ProcessResult, run_dir: Path,
     results_xml = run_dir / "results.xml"
     tail = proc.tail(80)
     limit_hit = _limit_hit(tail, proc.returncode, limits)
-    too_big = [f for f in (results_xml, run_dir / "functional.json")
-               if f.is_file() and f.stat().st_size > RESULT_FILE_LIMIT]
-    for f in too_big:  # never parsed: a result this large is not a result
-        f.replace(f.with_name(f.name + ".too-large"))
+    rejected = _not_regular(run_dir) if limits is not None else []
+    for f in (results_xml, run_dir / "functional.json"):
+        if f.is_file() and f.stat().st_size > RESULT_FILE_LIMIT:  # a result this large is not
+            f.replace(f.with_name(f.name + ".rejected"))  # a result: never parsed
+            rejected.append(f"{f.name} larger than {RESULT_FILE_LIMIT / MIB:g} MB, not read")
     tests = parse_results(results_xml) if results_xml.is_file() else []
     if not tests:
-        msg = _crash_message(tail, proc.returncode, run_dir)
-        if too_big:
-            msg = (f"{', '.join(f.name for f in too_big)} larger than "
-                   f"{RESULT_FILE_LIMIT / MIB:g} MB, not read; " + msg)
+        msg = "; ".join([*rejected, _crash_message(tail, proc.returncode, run_dir)])
         return SimResult(job, "error", run_dir, proc.seconds,
                          message=(limit_hit + "; " + msg) if limit_hit else msg)
     failed = [t for t in tests if t.status == "failed"]
@@ -181,10 +180,28 @@ def _judge(job: TestJob, proc: ProcessResult, run_dir: Path,
         status, msg = "failed", sim_err + (f" ({msg})" if msg else "")
     if limit_hit and status != "passed":
         msg = f"{limit_hit}: {msg}"
-    if too_big:
-        status, msg = "failed", (f"{too_big[0].name} larger than {RESULT_FILE_LIMIT / MIB:g} "
-                                 f"MB, not read" + (f"; {msg}" if msg else ""))
+    if rejected:
+        status, msg = "failed", "; ".join([*rejected, msg] if msg else rejected)
     return SimResult(job, status, run_dir, proc.seconds, tests, msg)
+
+
+RESULT_FILES = ("results.xml", "coverage.dat", "functional.json")
+
+
+def _not_regular(run_dir: Path) -> list[str]:
+    """Result files a sandboxed run left as something other than a regular file (a symlink to
+    a host file, a FIFO that would block the reader): moved aside unread, never followed."""
+    out = []
+    for name in RESULT_FILES:
+        f = run_dir / name
+        try:
+            st = f.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            f.rename(f.with_name(name + ".rejected"))
+            out.append(f"{name} is not a regular file (a link or a pipe?), not read")
+    return out
 
 
 def parse_results(path: Path) -> list[TestCaseResult]:

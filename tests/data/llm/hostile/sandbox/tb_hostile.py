@@ -139,3 +139,12 @@ async def cpu_burn(dut):
     n = 0
     while True:
         n += 1
+
+
+@cocotb.test()
+async def plant_links(dut):
+    """Leave a result file that points at a host file, for dv (outside) to read."""
+    await start(dut)
+    os.symlink(os.environ["HOSTILE_SECRET_FILE"], "functional.json")
+    record(links="planted")
+    await FallingEdge(dut.clk)
