@@ -1,0 +1,149 @@
+"""Mutant schemata against rebuilding per mutant, in the same run, on a small sample.
+
+    .venv/bin/python bench/qualify.py [testbenches/<top>] [--mutants 3] [--seed 1] [-j 2]
+
+Schema: one Verilator build holding every sampled mutant, then the reference (+dv_mut=0) and
+one run of every test per mutant (+dv_mut=K). Naive: per mutant, a build of the plain mutant
+source (only that site changed, no selector) and one run of every test. Both build from an
+empty build directory (no cache). Prints the times, their ratio, the ratio extrapolated to
+every site of the design, and checks on the sample that the schema build with +dv_mut=K and
+the plain mutant build give the same verdict and the same per-test statuses (exit 1 if not).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dv.files import write_atomic  # noqa: E402
+from dv.qualify import mutant_text  # noqa: E402
+from dv.qualify._run import (  # noqa: E402
+    Mutant,
+    QualifyOptions,
+    _jobs,
+    _trace_summary,
+    build_schema,
+    choose_sites,
+    judge,
+    prepare,
+    run_jobs,
+)
+from dv.sim.build import BuildConfig, build  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("testbench", nargs="?", default=str(ROOT / "testbenches" / "fifo"))
+    ap.add_argument("--mutants", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    ap.add_argument("--test-timeout", type=float, default=60.0)
+    args = ap.parse_args(argv)
+
+    p = prepare(Path(args.testbench))
+    sites = choose_sites(p, args.mutants, args.seed)
+    total_sites = sum(len(s.sites) for s in p.sources)
+    tests = [t for t in p.manifest.tests if t.status == "passed"]
+    opts = QualifyOptions(p.tb_dir, parallel=args.jobs)
+    note = lambda kind, data: None  # noqa: E731
+    print(f"{p.manifest.top}: {total_sites} sites, sample of {len(sites)} (seed {args.seed}), "
+          f"{len(tests)} test(s) per mutant, -j {args.jobs}")
+    for s in sites:
+        print(f"  {s.id}  {s.description}")
+
+    with tempfile.TemporaryDirectory(prefix="dv-bench-qualify-") as tmp:
+        tmp_path = Path(tmp)
+        # --- schema: one build, reference + N runs
+        root = tmp_path / "schema"
+        t0 = time.monotonic()
+        b, sites, rejected = build_schema(p, sites, root / "work", root / "build", note)
+        t_build = time.monotonic() - t0
+        if rejected:
+            print(f"  rejected by Verilator: {rejected}")
+        runs = root / "runs"
+        t0 = time.monotonic()
+        ref = run_jobs(b, root / "build", _jobs(p, 0, tests, args.test_timeout, runs), runs,
+                       opts, note)
+        t_ref = time.monotonic() - t0
+        bad = [n for n, r in ref.items() if r.status != "passed"]
+        if bad:
+            print(f"reference run failed: {bad}")
+            return 1
+        ref_traces = {t.name: _trace_summary(ref[f"m0.{t.name}"]) for t in tests}
+        mutants = [Mutant(k, s) for k, s in enumerate(sites, 1)]
+        jobs = [j for m in mutants for j in _jobs(p, m.k, tests, args.test_timeout, runs)]
+        t0 = time.monotonic()
+        res = run_jobs(b, root / "build", jobs, runs, opts, note)
+        t_runs = time.monotonic() - t0
+        for m in mutants:
+            judge(m, tests, res, ref_traces)
+
+        # --- naive: per mutant, its own build + runs
+        t_nbuild = t_nruns = 0.0
+        plain: list[Mutant] = []
+        for m in mutants:
+            d = tmp_path / f"naive{m.k}"
+            srcs = []
+            for i, src in enumerate(p.sources):
+                f = d / "src" / str(i) / src.path.name
+                f.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(f, mutant_text(src, m.site.id) if m.site.file == src.file
+                             else src.text)
+                srcs.append(str(f))
+            cfg = BuildConfig(top=p.config.top, sources=srcs + p.config.sources[len(srcs):],
+                              parameters=p.config.parameters, defines=p.config.defines,
+                              includes=p.config.includes + [str(s.path.parent)
+                                                            for s in p.sources],
+                              timing=p.config.timing, coverage=False)
+            t0 = time.monotonic()
+            nb = build(cfg, d / "build")
+            t_nbuild += time.monotonic() - t0
+            njobs = [dataclasses.replace(j, plusargs=())
+                     for j in _jobs(p, m.k, tests, args.test_timeout, d / "runs")]
+            t0 = time.monotonic()
+            nres = run_jobs(nb, d / "build", njobs, d / "runs", opts, note)
+            t_nruns += time.monotonic() - t0
+            pm = Mutant(m.k, m.site)
+            judge(pm, tests, nres, ref_traces)
+            plain.append(pm)
+            shutil.rmtree(d / "build", ignore_errors=True)
+
+    schema_total = t_build + t_ref + t_runs
+    naive_total = t_nbuild + t_nruns
+    n = len(mutants)
+    print()
+    print(f"schema: 1 build {t_build:.1f} s + reference {t_ref:.1f} s + {n} mutant(s) "
+          f"{t_runs:.1f} s = {schema_total:.1f} s")
+    print(f"naive:  {n} build(s) {t_nbuild:.1f} s + {n} mutant(s) {t_nruns:.1f} s "
+          f"= {naive_total:.1f} s")
+    print(f"ratio naive/schema on this sample: {naive_total / schema_total:.2f}x")
+    per_build = t_nbuild / n if n else 0.0
+    per_run = (t_runs / n) if n else 0.0
+    if n:
+        all_schema = t_build + t_ref + per_run * total_sites
+        all_naive = (per_build + per_run) * total_sites
+        print(f"extrapolated to all {total_sites} sites (per build {per_build:.1f} s, per "
+              f"mutant's runs {per_run:.1f} s): schema {all_schema:.0f} s, naive "
+              f"{all_naive:.0f} s, ratio {all_naive / all_schema:.2f}x")
+    same = True
+    print()
+    print(f"{'K':>3} {'site':<55} {'schema':<9} {'plain':<9} same")
+    for m, pm in zip(mutants, plain, strict=True):
+        ok = m.verdict == pm.verdict and m.tests == pm.tests
+        same &= ok
+        print(f"{m.k:>3} {m.site.id:<55} {m.verdict:<9} {pm.verdict:<9} "
+              f"{'yes' if ok else 'NO: ' + str((m.tests, pm.tests))}")
+    print(f"schema and plain mutant builds agree on every sampled mutant: {same}")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
