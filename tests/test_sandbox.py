@@ -188,6 +188,27 @@ def test_result_files_that_are_links_are_not_followed(counter, tmp_path):
     assert (res.run_dir / "functional.json.rejected").is_symlink()
 
 
+@needs_bwrap
+def test_links_left_in_the_run_directory_are_not_written_through(counter, tmp_path):
+    victim = ROOT / "build" / f"victim-{uuid.uuid4().hex[:8]}.txt"
+    victim.parent.mkdir(exist_ok=True)
+    victim.write_text("precious\n")
+    env = {"HOSTILE_VICTIM": str(victim)}
+    try:
+        res, obs = hostile(counter, tmp_path, "link_logs", sandboxed=True, env=env)
+        assert obs.get("links") == "planted"
+        assert (res.run_dir / "job.json").is_symlink()  # the links are there for the next run
+        again = run_one(counter, TestJob(name="again", module="tb_counter_manual",
+                                         testcase="counts", seed=3,
+                                         python_path=(str(DATA / "designs"),), sandbox=True),
+                        res.run_dir)  # the same run directory
+        assert again.status == "passed", again.message
+        assert victim.read_text() == "precious\n"
+        assert not (res.run_dir / "sim.log").is_symlink()
+    finally:
+        victim.unlink(missing_ok=True)
+
+
 def _processes_with(marker: str) -> list[int]:
     out = []
     for proc in Path("/proc").iterdir():

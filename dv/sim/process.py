@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import select
+import shutil
 import signal
 import subprocess
 import threading
@@ -56,12 +57,31 @@ def read_tail(path: Path, lines: int = 30, max_bytes: int = TAIL_READ) -> str:
     return "\n".join(text[-lines:])
 
 
+def remove(path: Path) -> None:
+    """Remove whatever is at ``path`` (file, link, pipe, directory) without following links."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def open_new(path: Path) -> int:
+    """A new file at ``path`` opened for writing, whatever was there before: never follows a
+    link left in a directory an untrusted run could write (``sim.log`` -> ``~/.bashrc``)."""
+    remove(path)
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                   0o644)
+
+
 class CappedLog:
     """Writes the first ``head`` bytes through to ``path``, keeps the last ``tail`` bytes in
     memory, and on :meth:`close` appends them after a marker saying how much was dropped."""
 
     def __init__(self, path: Path, head: int = HEAD_BYTES, tail: int = TAIL_BYTES) -> None:
-        self.file = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self.file = os.fdopen(open_new(path), "wb")  # closed in close()
         self.head = head
         self.tail = tail
         self.total = 0

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dv.sim.build import Build
 from dv.sim.limits import MIB, Limits
-from dv.sim.process import ProcessResult, run_logged
+from dv.sim.process import ProcessResult, open_new, remove, run_logged
 from dv.sim.tools import find_verilator
 
 OUTPUT_LIMIT = 64 * MIB  # a simulation that prints more is killed (print flood)
@@ -105,7 +105,7 @@ def run_one(build: Build, job: TestJob, run_dir: Path, *,
     run_dir = run_dir.resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     for stale in ("coverage.dat", "results.xml", "functional.json"):
-        (run_dir / stale).unlink(missing_ok=True)
+        remove(run_dir / stale)  # whatever an earlier (sandboxed) run left under these names
     results_xml = run_dir / "results.xml"
     spec = {
         "mode": "test", "top": build.config.top, "modules": [job.module],
@@ -124,7 +124,7 @@ def run_one(build: Build, job: TestJob, run_dir: Path, *,
     env.pop("COCOTB_TESTCASE", None)
     cmd = [sys.executable, "-m", "dv.sim.worker", str(job_file)]
     if not job.sandbox:
-        job_file.write_text(json.dumps(spec, indent=1))
+        _write_new(job_file, json.dumps(spec, indent=1))
         proc = run_logged(cmd, log=run_dir / "sim.log", timeout=job.timeout, cwd=run_dir,
                           env=env, stop=stop, output_limit=job.output_limit)
         return _judge(job, proc, run_dir, None)
@@ -133,7 +133,7 @@ def run_one(build: Build, job: TestJob, run_dir: Path, *,
     sandbox.require_sandbox()
     limits = job.limits or Limits.for_timeout(job.timeout)
     spec["limits"] = limits.to_json()
-    job_file.write_text(json.dumps(spec, indent=1))
+    _write_new(job_file, json.dumps(spec, indent=1))
     env = sandbox.sim_env(env)
     readable = [build.build_dir, *map(Path, spec["python_path"]), *sandbox.python_roots()]
     with sandbox.seccomp_fd() as fd:
@@ -142,6 +142,11 @@ def run_one(build: Build, job: TestJob, run_dir: Path, *,
                           env=env, stop=stop, output_limit=job.output_limit,
                           pass_fds=() if fd is None else (fd,))
     return _judge(job, proc, run_dir, limits)
+
+
+def _write_new(path: Path, text: str) -> None:
+    with os.fdopen(open_new(path), "w") as f:
+        f.write(text)
 
 
 def _judge(job: TestJob, proc: ProcessResult, run_dir: Path,

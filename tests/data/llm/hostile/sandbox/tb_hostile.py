@@ -148,3 +148,16 @@ async def plant_links(dut):
     os.symlink(os.environ["HOSTILE_SECRET_FILE"], "functional.json")
     record(links="planted")
     await FallingEdge(dut.clk)
+
+
+@cocotb.test()
+async def link_logs(dut):
+    """Replace the files dv (outside) writes into the run directory with links to a host file,
+    for the next run in the same directory to write through."""
+    await start(dut)
+    for name in ("sim.log", "job.json", "coverage.dat"):
+        if os.path.lexists(name):
+            os.remove(name)
+        os.symlink(os.environ["HOSTILE_VICTIM"], name)
+    record(links="planted")
+    await FallingEdge(dut.clk)
