@@ -170,7 +170,7 @@ def _judge(job: TestJob, proc: ProcessResult, run_dir: Path,
     rejected = _not_regular(run_dir) if limits is not None else []
     for f in (results_xml, run_dir / "functional.json"):
         if f.is_file() and f.stat().st_size > RESULT_FILE_LIMIT:  # a result this large is not
-            f.replace(f.with_name(f.name + ".rejected"))  # a result: never parsed
+            remove(f)  # a result: never parsed
             rejected.append(f"{f.name} larger than {RESULT_FILE_LIMIT / MIB:g} MB, not read")
     tests = parse_results(results_xml) if results_xml.is_file() else []
     if not tests:
@@ -195,7 +195,7 @@ RESULT_FILES = ("results.xml", "coverage.dat", "functional.json")
 
 def _not_regular(run_dir: Path) -> list[str]:
     """Result files a sandboxed run left as something other than a regular file (a symlink to
-    a host file, a FIFO that would block the reader): moved aside unread, never followed."""
+    a host file, a FIFO that would block the reader): removed unread, never followed."""
     out = []
     for name in RESULT_FILES:
         f = run_dir / name
@@ -204,7 +204,7 @@ def _not_regular(run_dir: Path) -> list[str]:
         except OSError:
             continue
         if not stat.S_ISREG(st.st_mode):
-            f.rename(f.with_name(name + ".rejected"))
+            remove(f)
             out.append(f"{name} is not a regular file (a link or a pipe?), not read")
     return out
 
