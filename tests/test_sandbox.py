@@ -444,3 +444,16 @@ def test_cli_no_sandbox_warns_and_records_and_rerun_sandboxes(tmp_path, capsys, 
     jobs = list((out / "build/runs").rglob("job.json"))  # the same runs, rerun
     assert jobs and all("limits" in json.loads(j.read_text()) for j in jobs)
     assert rc == 0, capsys.readouterr()
+
+
+def test_limits_wrapper_applies_limits_before_exec(tmp_path):
+    import subprocess
+
+    code = ("import resource\n"
+            "print(resource.getrlimit(resource.RLIMIT_NOFILE)[0])\n"
+            "bytearray(1 << 30)\n")
+    out = subprocess.run([sys.executable, "-m", "dv.sim.limits", "--as", str(512 << 20),
+                          "--nofile", "64", "--", sys.executable, "-c", code],
+                         capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert out.stdout.split()[0] == "64"
+    assert out.returncode != 0 and "MemoryError" in out.stderr
