@@ -108,9 +108,15 @@ def cli() -> None:
 @cli.command()
 @_design_options
 @click.option("--json", "as_json", is_flag=True, help="Print the design model as JSON.")
-def inspect(rtl, top, defines, includes, params, as_json):
-    """Print what dv understood of a design: ports, parameters, clocks, resets, FSMs."""
+@click.option("--protocol-props", "protocol_props", type=click.Path(dir_okay=False),
+              default=None, help="Also write the recognised interfaces' protocol rules "
+              "(assertions and assumptions) as a props file for dv prove --props.")
+def inspect(rtl, top, defines, includes, params, as_json, protocol_props):
+    """Print what dv understood of a design: ports, parameters, clocks, resets, FSMs,
+    standard interfaces."""
     design = _load(rtl, top, defines, includes, params)
+    if protocol_props:
+        _write_protocol_props(design, Path(protocol_props))
     if as_json:
         from dv.design.frontend import design_to_json
 
@@ -157,6 +163,19 @@ def inspect(rtl, top, defines, includes, params, as_json):
         states = ", ".join(f"{s.name}={s.value}" for s in f.states)
         console.print(f"fsm  {f.state_var}: {states}")
     _print_interfaces(design)
+
+
+def _write_protocol_props(design, path: Path) -> None:
+    from dv.files import write_atomic
+    from dv.gen.harness import props_module
+    from dv.protocols import ORIGIN, protocol_properties
+
+    props = protocol_properties(design, simulation=False)
+    text = (f"// Protocol rules of {design.top}'s standard interfaces, written by dv inspect "
+            f"--protocol-props: check them with dv prove --props {path.name}.\n"
+            + props_module(design, props, ORIGIN))
+    write_atomic(path, text)
+    err_console.print(f"protocol rules: {len(props)} written to {path}")
 
 
 def _print_interfaces(design) -> None:

@@ -16,6 +16,7 @@ from dv.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 PIPE = ROOT / "tests" / "designs" / "proto_pipe.sv"
+AXIS = ROOT / "tests" / "designs" / "proto_axis.sv"
 DV = str(Path(sys.executable).parent / "dv")
 
 
@@ -222,11 +223,11 @@ def test_apb_completer_assumptions_are_for_formal_only():
 
 # -- simulation: planted bugs caught without a spec, legal stimulus ---------------------------
 
-def _generate(tmp: Path, *extra: str) -> tuple[int, dict]:
-    proc = subprocess.run([DV, "generate", "--rtl", str(PIPE), "--rounds", "1", "--no-formal",
+def _generate(tmp: Path, *extra: str, rtl: Path = PIPE) -> tuple[int, dict]:
+    proc = subprocess.run([DV, "generate", "--rtl", str(rtl), "--rounds", "1", "--no-formal",
                            "--out", str(tmp), "-j", "2", *extra], capture_output=True,
                           text=True, timeout=900, cwd=tmp.parent)
-    rec = json.loads((tmp / "coverage" / "proto_pipe" / "closure.json").read_text())
+    rec = json.loads((tmp / "coverage" / rtl.stem / "closure.json").read_text())
     return proc.returncode, rec
 
 
@@ -268,16 +269,28 @@ def test_planted_protocol_bug_fails_a_generated_test(tmp_path, bug, rule):
     assert all("Assertion failed" in m for m in msgs)  # a failing check, not a timeout
 
 
+@pytest.mark.slow
+def test_axi_stream_slice_passes_and_a_tlast_change_under_stall_is_caught(tmp_path):
+    rc, rec = _generate(tmp_path / "good", rtl=AXIS)
+    assert rc == 0 and _messages(rec) == []
+    props = (tmp_path / "good/testbenches/proto_axis/proto_axis_props.sv").read_text()
+    for label in ("proto_s_axis_valid_held: assume", "proto_s_axis_tkeep_stable: assume",
+                  "proto_m_axis_tlast_stable: assert", "proto_m_axis_tdata_stable: assert"):
+        assert label in props
+    rc, rec = _generate(tmp_path / "bug", "-D", "PROTO_BUG_LAST", rtl=AXIS)
+    msgs = _messages(rec)
+    assert rc == 1 and msgs
+    assert all("dv-prop-fail proto_m_axis_tlast_stable" in m for m in msgs), msgs
+
+
 # -- formal: the same rules in dv prove (assumptions constrain the inputs) ---------------------
 
 def _props_file(tmp: Path) -> Path:
-    from dv.design import load_design
-    from dv.gen.harness import props_module
-    from dv.protocols import protocol_properties
-
-    d = load_design([str(PIPE)])
     path = tmp / "proto_pipe_protocol_props.sv"
-    path.write_text(props_module(d, protocol_properties(d, simulation=False), "dv protocol pack"))
+    proc = subprocess.run([DV, "inspect", "--rtl", str(PIPE), "--protocol-props", str(path)],
+                          capture_output=True, text=True, timeout=300, cwd=tmp)
+    assert proc.returncode == 0, proc.stderr
+    assert "protocol rules: 4 written" in proc.stderr
     return path
 
 
@@ -301,3 +314,22 @@ def test_dv_prove_takes_the_rules_proves_the_pipeline_and_refutes_planted_bugs(
                 for label in ("proto_out_valid_held", "proto_out_data_stable")}
     for label, line in verdicts.items():
         assert ("refuted at step" if label == refuted else "proven") in line, line
+
+
+def test_several_clocks_rules_follow_the_driving_registers_clock():
+    from dv.design.model import Register
+    from dv.protocols import driven_handshakes, rules_for
+
+    d = design(I("in_valid"), O("in_ready"), I("in_data", 8), O("out_valid"), I("out_ready"),
+               O("out_data", 8))
+    d.clocks.append(Clock("rd_clk"))
+    d.registers = [Register("in_ready", 1, "clk", None), Register("out_valid", 1, "rd_clk", None),
+                   Register("out_data", 8, "rd_clk", None)]
+    itfs = {i.name: i for i in recognise(d)}
+    assert (itfs["in"].clock, itfs["out"].clock) == ("clk", "rd_clk")
+    out_rules = [r for r in rules_for(d) if r.interface == "out"]
+    assert out_rules and all("@(posedge rd_clk)" in r.text for r in out_rules)
+    assert [h["valid"] for h in driven_handshakes(d)] == ["in_valid"]
+    d.registers = []  # nothing says which clock: no rules rather than wrong ones
+    d.interfaces = None
+    assert rules_for(d) == [] and driven_handshakes(d) == []

@@ -424,16 +424,33 @@ def recognise(design: Design) -> list[Interface]:
     found: list[Interface] = []
     for finder in (_axis, _axi, _apb, _wishbone, _handshakes, _req_ack, _serial):
         found += finder(design, used)
-    clock = design.clock.name if design.clock else None
-    reset = _disable(design)
     seen: dict[str, int] = {}
     out = []
     for itf in found:  # names unique: a second "in" becomes "in_2"
         n = seen.get(itf.name, 0) + 1
         seen[itf.name] = n
         name = itf.name if n == 1 else f"{itf.name}_{n}"
-        out.append(dataclasses.replace(itf, name=name, clock=clock, reset=reset))
+        clock, reset, note = _domain(design, itf)
+        out.append(dataclasses.replace(itf, name=name, clock=clock, reset=reset,
+                                       evidence=itf.evidence + ((note,) if note else ())))
     return out
+
+
+def _domain(design: Design, itf: Interface) -> tuple[str | None, str | None, str]:
+    """The clock and the disable condition of ``itf``'s rules, and a note when the clock is
+    not the design's only one: with several clocks, the clock of the registers that drive the
+    interface's outputs; no clock (so no rules) when they do not name exactly one."""
+    if len(design.clocks) <= 1:
+        return (design.clock.name if design.clock else None), _disable(design), ""
+    regs = {r.name: r.clock for r in design.registers}
+    clocks = {regs[p] for p in itf.ports() if regs.get(p)}
+    if len(clocks) != 1:
+        return None, None, ("several clocks and the interface's registers do not name one: "
+                            "no protocol rules (declare it in the spec to get them)")
+    clock = clocks.pop()
+    reset = next((r for r in design.resets if r.clock == clock and design.port(r.name)), None)
+    dis = None if reset is None else (f"!{reset.name}" if reset.active_low else reset.name)
+    return clock, dis, f"clocked by {clock} (the clock of the registers driving its outputs)"
 
 
 # -- user choices -----------------------------------------------------------------------------

@@ -26,7 +26,10 @@ def driven_handshakes(design: Design) -> list[dict]:
     generated environment's ``DESIGN["handshakes"]``."""
     out = []
     inputs = {p.name for p in design.data_inputs() if p.depth == 1}
+    primary = design.clock.name if design.clock else None
     for itf in interfaces_of(design):
+        if itf.clock is None or itf.clock != primary:
+            continue  # the driver runs on the design's first clock only
         for hs in itf.handshakes:
             if hs.driver != "env" or hs.ready is None or hs.valid not in inputs:
                 continue
