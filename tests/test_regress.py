@@ -315,11 +315,16 @@ def test_regression_through_a_dask_local_cluster(proj, capsys) -> None:
     assert all(r["behaviour"]["status"] == "same" for r in d["runs"])
     # coverage came back from the workers: the same figures as the baseline
     assert all(c["delta"] in (0, None) for c in d["coverage"].values())
-    # a change on the workers is seen as on the local pool
+    # an existing scheduler (--scheduler ADDR): a change is seen there as on the local pool
+    from distributed import LocalCluster
+
     tb = proj / "testbenches" / "alu" / "tb_alu_r0.py"
     tb.write_text(re.sub(r"'cycles': \d+", "'cycles': 2", tb.read_text()))
-    code, out = dv(capsys, "--executor", "dask", "-j", "2")
-    assert code == 1 and "newly missed" in out
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None, host="127.0.0.1") as cluster:
+        code, out = dv(capsys, "--scheduler", cluster.scheduler_address)
+    assert code == 1 and "newly missed" in out, out
+    assert f"Dask ({cluster.scheduler_address}, 2 worker(s))" in out
 
 
 def test_a_worker_refuses_a_build_with_another_content_key(proj) -> None:
