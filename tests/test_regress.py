@@ -360,3 +360,27 @@ def test_update_baseline_never_records_a_run_without_a_verdict(proj, capsys) -> 
     assert code == 1, out
     assert "baseline NOT written" in out and "(error)" in out
     assert base.read_text() == before
+
+
+@pytest.mark.slow
+def test_workers_without_the_model_build_it_once(tmp_path) -> None:
+    """A job whose model is not in the build directory yet: the worker builds it, and a second
+    worker asking for it at the same time waits and reuses it (one Verilator build)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dv.sim.build import BuildConfig, build_key
+    from dv.sim.executor import BuildRef
+    from dv.sim.tools import find_verilator
+
+    rtl = tmp_path / "flop.sv"
+    rtl.write_text("module flop(input logic clk, input logic d, output logic q);\n"
+                   "  always_ff @(posedge clk) q <= d;\nendmodule\n")
+    cfg = BuildConfig(top="flop", sources=[str(rtl)])
+    key = build_key(cfg, find_verilator())
+    root = tmp_path / "build"
+    ref = BuildRef(key, cfg, root, (root / f"flop-{key[:16]}").resolve())
+    with ThreadPoolExecutor(2) as pool:
+        builds = list(pool.map(lambda _: ref.resolve(), range(2)))
+    assert [b.key for b in builds] == [key, key]
+    assert sorted(b.cached for b in builds) == [False, True]
+    assert builds[0].executable.is_file()

@@ -21,6 +21,7 @@ Loop, regress and qualify use only :func:`get_executor` and :meth:`Executor.run`
 
 from __future__ import annotations
 
+import fcntl
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -64,7 +65,16 @@ class BuildRef:
             if info.get("key") == self.key:
                 return Build(self.config, self.build_dir, self.key, 0.0, True,
                              self.build_dir / "build.log")
-        built = build_model(self.config, self.build_root)
+        # several worker processes on one machine may need the same model: one builds it,
+        # the others wait for the lock and then find it built
+        self.build_root.mkdir(parents=True, exist_ok=True)
+        lock = self.build_root / f".{self.config.top}-{self.key[:16]}.lock"
+        with open(lock, "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                built = build_model(self.config, self.build_root)
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
         if built.key != self.key:
             raise ToolError(
                 f"the model of {self.config.top} built on this worker has content key "
