@@ -223,11 +223,11 @@ def test_apb_completer_assumptions_are_for_formal_only():
 
 # -- simulation: planted bugs caught without a spec, legal stimulus ---------------------------
 
-def _generate(tmp: Path, *extra: str, rtl: Path = PIPE) -> tuple[int, dict]:
+def _generate(tmp: Path, *extra: str, rtl: Path = PIPE, top: str = "") -> tuple[int, dict]:
     proc = subprocess.run([DV, "generate", "--rtl", str(rtl), "--rounds", "1", "--no-formal",
                            "--out", str(tmp), "-j", "2", *extra], capture_output=True,
                           text=True, timeout=900, cwd=tmp.parent)
-    rec = json.loads((tmp / "coverage" / rtl.stem / "closure.json").read_text())
+    rec = json.loads((tmp / "coverage" / (top or rtl.stem) / "closure.json").read_text())
     return proc.returncode, rec
 
 
@@ -333,3 +333,30 @@ def test_several_clocks_rules_follow_the_driving_registers_clock():
     d.registers = []  # nothing says which clock: no rules rather than wrong ones
     d.interfaces = None
     assert rules_for(d) == [] and driven_handshakes(d) == []
+
+
+SKID_BUGGY = ROOT / "rtl_examples" / "skid" / "skid_buggy.sv"
+
+
+@pytest.mark.slow
+def test_buggy_skid_example_without_a_spec_fails_a_generated_test(tmp_path):
+    rc, rec = _generate(tmp_path / "bug", "-D", "SKID_BUGGY", rtl=SKID_BUGGY, top="skid")
+    msgs = _messages(rec)
+    assert rc == 1 and msgs
+    assert all("dv-prop-fail proto_m_data_stable" in m for m in msgs), msgs
+
+
+def test_buggy_skid_example_is_refuted_by_dv_prove_and_the_correct_one_proven(tmp_path):
+    verdicts = {}
+    for name, rtl, extra in (("good", ROOT / "rtl_examples/skid/skid.sv", []),
+                             ("bug", SKID_BUGGY, ["-D", "SKID_BUGGY"])):
+        props = tmp_path / f"{name}_props.sv"
+        subprocess.run([DV, "inspect", "--rtl", str(rtl), *extra, "--protocol-props",
+                        str(props)], capture_output=True, timeout=300, cwd=tmp_path, check=True)
+        proc = subprocess.run([DV, "prove", "--rtl", str(rtl), *extra, "--props", str(props),
+                               "--out", str(tmp_path / name), "--depth", "10", "--no-replay"],
+                              capture_output=True, text=True, timeout=900, cwd=tmp_path)
+        verdicts[name] = (proc.returncode, next(ln for ln in proc.stdout.splitlines()
+                                                if "proto_m_data_stable" in ln))
+    assert verdicts["good"][0] == 0 and "proven" in verdicts["good"][1]
+    assert verdicts["bug"][0] == 1 and "refuted at step" in verdicts["bug"][1]
