@@ -331,22 +331,11 @@ def test_a_worker_refuses_a_build_with_another_content_key(proj) -> None:
     """A job names its model by content key: a worker whose sources give another key (other
     RTL at the same path) says so instead of simulating the wrong model."""
     from dv.errors import ToolError
-    from dv.sim.build import BUILD_STAMP, BuildConfig, build_key
     from dv.sim.executor import BuildRef
-    from dv.sim.tools import find_verilator
 
-    current = []  # the model of the RTL as it is now (other tests built changed RTL too)
-    for stamp in (proj / "build").glob(f"alu-*/{BUILD_STAMP}"):
-        info = json.loads(stamp.read_text())
-        cfg = BuildConfig(**{**info["config"], "coverage_kinds": tuple(
-            info["config"]["coverage_kinds"])})
-        if build_key(cfg, find_verilator()) == info["key"]:
-            current.append((stamp.parent, info["key"], cfg))
-    assert current
-    build_dir, key, cfg = current[0]
-    good = BuildRef(key, cfg, proj / "build", build_dir)
-    assert good.resolve().cached and good.resolve().key == key
-    wrong = BuildRef("0" * 64, cfg, proj / "build", build_dir)
+    good = _current_alu_build(proj)  # the model of the RTL as it is now
+    assert good.resolve().cached and good.resolve().key == good.key
+    wrong = BuildRef("0" * 64, good.config, good.build_root, good.build_dir)
     with pytest.raises(ToolError, match="content key"):
         wrong.resolve()
 
@@ -384,3 +373,34 @@ def test_workers_without_the_model_build_it_once(tmp_path) -> None:
     assert [b.key for b in builds] == [key, key]
     assert sorted(b.cached for b in builds) == [False, True]
     assert builds[0].executable.is_file()
+
+
+def _current_alu_build(proj: Path):
+    from dv.sim.build import BUILD_STAMP, BuildConfig, build_key
+    from dv.sim.executor import BuildRef
+    from dv.sim.tools import find_verilator
+
+    for stamp in (proj / "build").glob(f"alu-*/{BUILD_STAMP}"):
+        info = json.loads(stamp.read_text())
+        cfg = BuildConfig(**{**info["config"], "coverage_kinds": tuple(
+            info["config"]["coverage_kinds"])})
+        if build_key(cfg, find_verilator()) == info["key"]:
+            return BuildRef(info["key"], cfg, proj / "build", stamp.parent)
+    raise AssertionError("no model of the current ALU RTL")
+
+
+def test_local_executor_runs_jobs_of_several_models_in_one_pool(proj, tmp_path) -> None:
+    from dv.sim.executor import LocalExecutor, SimJob
+    from dv.sim.run import TestJob
+
+    ref = _current_alu_build(proj)
+    tb = str(proj / "testbenches" / "alu")
+    jobs = [SimJob(ref, TestJob(name=f"r0_reset.{i}", module="tb_alu_r0", testcase="r0_reset",
+                                seed=i, python_path=(tb,)), tmp_path / f"runs{i % 2}")
+            for i in range(1, 5)]
+    seen = []
+    results = LocalExecutor(2).run(jobs, on_done=seen.append)
+    assert [r.job.name for r in results] == [j.test.name for j in jobs]
+    assert len(seen) == 4 and all(r.status == "passed" for r in results)
+    assert [r.run_dir for r in results] == [j.run_dir.resolve() for j in jobs]
+    assert all(r.coverage_file.is_file() for r in results)

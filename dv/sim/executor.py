@@ -8,7 +8,7 @@ the :class:`~dv.sim.run.TestJob`, and the run directory. Results come back as da
 submitting side when they are not already there.
 
 - :class:`LocalExecutor` (default) wraps :func:`dv.sim.run.run_tests`: worker threads, one
-  simulator process per job, on this machine.
+  simulator process per job, on this machine; jobs against several models share one pool.
 - :class:`DaskExecutor` sends each job to a Dask worker: a ``LocalCluster`` of worker processes
   started here, or an existing scheduler (``tcp://host:8786``). A worker reuses the model in
   the shared build directory when it is there and builds it once itself otherwise, and checks
@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,14 +140,36 @@ class LocalExecutor(Executor):
         groups: dict[tuple[str, Path], list[int]] = {}
         for i, job in enumerate(jobs):
             groups.setdefault((job.build.key, job.runs_dir), []).append(i)
-        results: list[SimResult | None] = [None] * len(jobs)
-        for (_key, runs_dir), idx in groups.items():
+        if len(groups) == 1:  # one model: run_tests as it is (its Ctrl-C stops every run)
+            (_key, runs_dir), idx = next(iter(groups.items()))
             build = jobs[idx[0]].build.resolve()
-            done = run_tests(build, [jobs[i].test for i in idx], runs_dir,
+            return run_tests(build, [jobs[i].test for i in idx], runs_dir,
                              parallel=self.parallel, on_done=on_done)
-            by_name = {r.job.name: r for r in done}
-            for i in idx:
-                results[i] = by_name.get(jobs[i].test.name)
+        # several models (a regression over several designs): one pool over every job, so a
+        # design with few tests does not leave cores idle; each job is a run_tests of one.
+        # On Ctrl-C the jobs not started are dropped and the running ones finish.
+        builds = {}
+        for job in jobs:
+            if job.build.key not in builds:
+                builds[job.build.key] = job.build.resolve()
+        results: list[SimResult | None] = [None] * len(jobs)
+
+        def one(i: int) -> None:
+            job = jobs[i]
+            done = run_tests(builds[job.build.key], [job.test], job.runs_dir, parallel=1,
+                             on_done=on_done)
+            results[i] = done[0] if done else None
+
+        workers = max(1, min(self.parallel or os.cpu_count() or 1, len(jobs)))
+        pool = ThreadPoolExecutor(max_workers=workers)
+        futures = [pool.submit(one, i) for i in range(len(jobs))]
+        try:
+            for fut in futures:
+                fut.result()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         return [r for r in results if r is not None]
 
 
