@@ -13,7 +13,6 @@ the plain mutant build give the same verdict and the same per-test statuses (exi
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import shutil
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from dv.qualify._run import (  # noqa: E402
     judge,
     prepare,
     run_jobs,
+    run_mutants,
 )
 from dv.sim.build import BuildConfig, build  # noqa: E402
 
@@ -46,13 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--test-timeout", type=float, default=60.0)
+    ap.add_argument("--all-tests", action="store_true",
+                    help="run every test on every mutant (no stop at the first kill)")
     args = ap.parse_args(argv)
 
     p = prepare(Path(args.testbench))
     sites = choose_sites(p, args.mutants, args.seed)
     total_sites = sum(len(s.sites) for s in p.sources)
     tests = [t for t in p.manifest.tests if t.status == "passed"]
-    opts = QualifyOptions(p.tb_dir, parallel=args.jobs)
+    opts = QualifyOptions(p.tb_dir, parallel=args.jobs, all_tests=args.all_tests)
     note = lambda kind, data: None  # noqa: E731
     print(f"{p.manifest.top}: {total_sites} sites, sample of {len(sites)} (seed {args.seed}), "
           f"{len(tests)} test(s) per mutant, -j {args.jobs}")
@@ -79,9 +81,9 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         ref_traces = {t.name: _trace_summary(ref[f"m0.{t.name}"]) for t in tests}
         mutants = [Mutant(k, s) for k, s in enumerate(sites, 1)]
-        jobs = [j for m in mutants for j in _jobs(p, m.k, tests, args.test_timeout, runs)]
         t0 = time.monotonic()
-        res = run_jobs(b, root / "build", jobs, runs, opts, note)
+        res = run_mutants(p, b, root / "build", [m.k for m in mutants], tests,
+                          args.test_timeout, runs, opts, note)
         t_runs = time.monotonic() - t0
         for m in mutants:
             judge(m, tests, res, ref_traces)
@@ -106,10 +108,9 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.monotonic()
             nb = build(cfg, d / "build")
             t_nbuild += time.monotonic() - t0
-            njobs = [dataclasses.replace(j, plusargs=())
-                     for j in _jobs(p, m.k, tests, args.test_timeout, d / "runs")]
             t0 = time.monotonic()
-            nres = run_jobs(nb, d / "build", njobs, d / "runs", opts, note)
+            nres = run_mutants(p, nb, d / "build", [m.k], tests, args.test_timeout,
+                               d / "runs", opts, note, plusargs=False)
             t_nruns += time.monotonic() - t0
             pm = Mutant(m.k, m.site)
             judge(pm, tests, nres, ref_traces)

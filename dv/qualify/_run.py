@@ -18,6 +18,7 @@ for. Testbenches without an output-trace monitor get "not compared".
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -56,6 +57,7 @@ class QualifyOptions:
     scheduler: str | None = None
     sandbox: bool | None = None
     sites: tuple[str, ...] = ()  # exactly these site ids (instead of a sample)
+    all_tests: bool = False  # run every test on a mutant already killed (the full matrix)
 
 
 @dataclass
@@ -218,6 +220,29 @@ def run_jobs(b: Build, build_root: Path, jobs: list[TestJob], runs_dir: Path,
     return {r.job.name: r for r in results}
 
 
+def run_mutants(p: Prepared, b: Build, build_root: Path, ks: list[int], tests: list,
+                timeout: float, runs_dir: Path, opts: QualifyOptions, note: Progress,
+                plusargs: bool = True) -> dict[str, SimResult]:
+    """Every test on every mutant K in ``ks``, one test at a time across all mutants: a
+    mutant a test has killed is not run again (unless ``opts.all_tests``), so a killed mutant
+    usually costs one simulation. A hang or error does not stop the later tests: one of them
+    may still kill it."""
+    results: dict[str, SimResult] = {}
+    alive = list(ks)
+    for t in tests:
+        jobs = [j for k in alive for j in _jobs(p, k, [t], timeout, runs_dir)]
+        if not plusargs:
+            jobs = [dataclasses.replace(j, plusargs=()) for j in jobs]
+        if not jobs:
+            break
+        res = run_jobs(b, build_root, jobs, runs_dir, opts, note)
+        results.update(res)
+        if not opts.all_tests:
+            alive = [k for k in alive
+                     if getattr(res.get(f"m{k}.{t.name}"), "status", None) != "failed"]
+    return results
+
+
 def _trace_summary(res: SimResult) -> dict | None:
     from dv.regress import TraceError, read_trace, summarize
 
@@ -237,7 +262,7 @@ def judge(m: Mutant, tests: list, results: dict[str, SimResult],
     for t in tests:
         res = results.get(f"m{m.k}.{t.name}")
         if res is None:
-            m.tests[t.name] = "not run"
+            m.tests[t.name] = "not run (already killed)" if failed else "not run"
             continue
         m.tests[t.name] = res.status
         if res.status == "failed":
@@ -332,9 +357,9 @@ def qualify(opts: QualifyOptions, progress: Progress | None = None) -> QualifyOu
     ref_traces = {t.name: _trace_summary(ref[f"m0.{t.name}"]) for t in tests}
 
     mutants = [Mutant(k, s) for k, s in enumerate(sites, 1)]
-    jobs = [j for mu in mutants for j in _jobs(p, mu.k, tests, timeout, runs_dir)]
     t0 = time.monotonic()
-    results = run_jobs(b, build_root, jobs, runs_dir, opts, note) if jobs else {}
+    results = run_mutants(p, b, build_root, [m.k for m in mutants], tests, timeout, runs_dir,
+                          opts, note)
     seconds["mutants"] = time.monotonic() - t0
     for mu in mutants:
         judge(mu, tests, results, ref_traces)
@@ -374,7 +399,7 @@ def qualify_record(p: Prepared, mutants: list[Mutant], total: int, opts: Qualify
         "format": "dv-qualify", "version": 1, "dv": __version__, "top": p.manifest.top,
         "testbench": os.path.relpath(p.tb_dir, Path.cwd()),
         "options": {"mutants": opts.mutants, "seed": opts.seed, "sites": list(opts.sites),
-                    "test_timeout": round(timeout, 1)},
+                    "test_timeout": round(timeout, 1), "all_tests": opts.all_tests},
         "sites_total": total,
         "build": {"key": b.key, "cached": b.cached, "seconds": round(b.seconds, 3),
                   "schema": [str(s) for s in b.config.sources]},

@@ -83,6 +83,9 @@ def print_table(outcome) -> None:
                    "(default: 5x the slowest reference run, at least 30).")
 @click.option("--min-score", default=None, type=click.FloatRange(0, 100), metavar="P",
               help="Exit 1 when fewer than P percent of the mutants are killed by checks.")
+@click.option("--all-tests", is_flag=True,
+              help="Run every test on every mutant (default: a killed mutant is not run by "
+                   "the remaining tests).")
 @click.option("--build-root", default=None, type=click.Path(), envvar="DV_BUILD_ROOT")
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
               show_default=True)
@@ -91,7 +94,7 @@ def print_table(outcome) -> None:
               help="Run the tests in the OS sandbox. Default: on when a model wrote the "
                    "testbench.")
 def qualify_command(testbench, mutants, seed, sites, jobs, out, test_timeout, min_score,
-                    build_root, executor, scheduler, sandbox):
+                    all_tests, build_root, executor, scheduler, sandbox):
     """Plant sampled mutants in the RTL (one Verilator build, a run-time selector) and count
     how many the committed testbench TESTBENCH (testbenches/<top>) kills."""
     from dv.qualify import QualifyOptions, qualify
@@ -100,7 +103,7 @@ def qualify_command(testbench, mutants, seed, sites, jobs, out, test_timeout, mi
         Path(testbench), mutants=mutants or None, seed=seed, parallel=jobs,
         out=Path(out) if out else None, build_root=Path(build_root) if build_root else None,
         test_timeout=test_timeout, executor="dask" if scheduler else executor,
-        scheduler=scheduler, sandbox=sandbox, sites=tuple(sites))
+        scheduler=scheduler, sandbox=sandbox, sites=tuple(sites), all_tests=all_tests)
     outcome = qualify(opts, progress=_progress)
     print_table(outcome)
     console.print(f"record: {outcome.out}", soft_wrap=True)
