@@ -360,3 +360,22 @@ def test_buggy_skid_example_is_refuted_by_dv_prove_and_the_correct_one_proven(tm
                                                 if "proto_m_data_stable" in ln))
     assert verdicts["good"][0] == 0 and "proven" in verdicts["good"][1]
     assert verdicts["bug"][0] == 1 and "refuted at step" in verdicts["bug"][1]
+
+
+def test_axi_stream_tstrb_within_tkeep_rule_and_lone_tvalid_tready():
+    from dv.protocols import rules_for
+
+    d = design(O("m_axis_tdata", 16), O("m_axis_tvalid"), I("m_axis_tready"),
+               O("m_axis_tkeep", 2), O("m_axis_tstrb", 2))
+    rule = next(r for r in rules_for(d) if r.label == "proto_m_axis_tstrb_within_tkeep")
+    assert rule.kind == "assert" and "(m_axis_tstrb & ~m_axis_tkeep) == '0" in rule.text
+    d2 = design(I("s_axis_tvalid"), O("s_axis_tready"), I("s_axis_tlast"))  # no tdata
+    assert found(d2) == {"s_axis": ("valid_ready", "sink")}
+
+
+@pytest.mark.slow
+def test_interface_refused_on_the_command_line_binds_no_rules(tmp_path):
+    rc, rec = _generate(tmp_path / "bug", "-D", "PROTO_BUG_DROP", "--interface", "no out")
+    assert rc == 0 and _messages(rec) == []  # the planted bug goes unseen, as asked
+    props = (tmp_path / "bug/testbenches/proto_pipe/proto_pipe_props.sv").read_text()
+    assert "proto_in_valid_held" in props and "proto_out_" not in props

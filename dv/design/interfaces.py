@@ -306,7 +306,7 @@ def _wishbone(design: Design, used: set[str]) -> list[Interface]:
 
 
 _VALID = ("valid", "vld", "tvalid")
-_READY = ("ready", "rdy")
+_READY = ("ready", "rdy", "tready")
 _PAYLOAD_NAMES = re.compile(r"^(data|din|dout|dat|last|keep|user|id|dest|strb|sof|eof)$")
 
 

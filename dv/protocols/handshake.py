@@ -9,8 +9,18 @@ valid-only interface has none (there is no stall to hold through).
 from __future__ import annotations
 
 from dv.design.interfaces import Interface
-from dv.protocols.rules import Rule, handshake_rules
+from dv.protocols.rules import Rule, _ident, handshake_rules, kind_for, statement
 
 
 def rules(itf: Interface) -> list[Rule]:
-    return [r for hs in itf.handshakes for r in handshake_rules(itf, hs)]
+    out = [r for hs in itf.handshakes for r in handshake_rules(itf, hs)]
+    valid, keep, strb = itf.port("tvalid"), itf.port("tkeep"), itf.port("tstrb")
+    if itf.protocol == "axis" and valid and keep and strb and itf.clock:
+        # AXI4-Stream 2.4.3: a byte with TKEEP low is a null byte, so its TSTRB must be low
+        driver = itf.handshakes[0].driver if itf.handshakes else "env"
+        kind = kind_for(driver)
+        out.append(Rule(f"proto_{_ident(itf.name)}_tstrb_within_tkeep", kind,
+                        statement(itf, kind, f"{valid} |-> ({strb} & ~{keep}) == '0"),
+                        f"{strb} only where {keep} (no position byte marked as data)",
+                        itf.name, "axis", driver == "design"))
+    return out
