@@ -151,3 +151,17 @@ def test_committed_fifo_testbench_kills_one_and_misses_one(tmp_path):
     assert "never_both" in by_id[full].detail
     assert by_id[arm].verdict == "survived"
     assert json.loads(out.read_text())["summary"]["killed"] == 1
+
+
+def test_reset_branch_follows_the_reset_polarity(tmp_path):
+    f = tmp_path / "qual_rst.sv"
+    f.write_text(
+        "module qual_rst (input logic clk, input logic rst_n, input logic rst, input logic d,\n"
+        "                 output logic q, output logic p);\n"
+        "always_ff @(posedge clk) if (rst_n) q <= d; else q <= 1'b0;\n"
+        "always_ff @(posedge clk) if (rst) p <= 1'b1; else p <= d;\n"
+        "endmodule\n")
+    ids = [s.id for s in find_sites(f, "qual_rst.sv").sites]
+    assert ids == ["qual_rst.sv:3:42:stuck0:q", "qual_rst.sv:3:42:stuck1:q",
+                   "qual_rst.sv:3:55:reset:q", "qual_rst.sv:4:40:reset:p",
+                   "qual_rst.sv:4:56:stuck0:p", "qual_rst.sv:4:56:stuck1:p"]

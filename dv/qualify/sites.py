@@ -232,9 +232,12 @@ class _Finder:
             s, e = self._span(expr)
             self._add(expr, "negate", "", f"condition '{_short(cond_text)}' negated",
                       lambda r, s=s, e=e: f"!({r(s, e)})")
-        then_reset = reset or (is_reset and cond_text.startswith("!")) or (
-            is_reset and not cond_text.startswith("!") and not cond_text.startswith("~"))
-        else_reset = reset
+        # which branch is the reset: `if (!rst_n)` / `if (rst)` -> then; `if (rst_n)` -> else
+        negated = cond_text.startswith(("!", "~"))
+        active_low = bool(re.search(r"(_n|_ni|n)$", cond_text.lstrip("!~ ").strip(), re.I))
+        then_is_reset = is_reset and negated == active_low
+        then_reset = reset or then_is_reset
+        else_reset = reset or (is_reset and not then_is_reset)
         self.statement(node.statement, reset=then_reset)  # type: ignore[attr-defined]
         clause = node.elseClause  # type: ignore[attr-defined]
         if clause is not None:
@@ -265,8 +268,8 @@ class _Finder:
             self.expression(rhs)  # a bare constant: stuck-at covers its changes
         if "AssignmentPattern" in _kind(rhs):
             return  # '{...}: an aggregate, '0 / '1 would not fit it
-        self._add(rhs, "stuck0", lhs, f"{lhs} <= '0 (stuck at 0)", lambda r: "'0")
-        self._add(rhs, "stuck1", lhs, f"{lhs} <= '1 (stuck at 1)", lambda r: "'1")
+        self._add(rhs, "stuck0", lhs, f"{lhs} stuck at 0 (gets '0)", lambda r: "'0")
+        self._add(rhs, "stuck1", lhs, f"{lhs} stuck at 1 (gets '1)", lambda r: "'1")
 
     def expression(self, node: object) -> None:
         if node is None or isinstance(node, parsing.Token):
