@@ -804,3 +804,33 @@ def test_a_hanging_scoreboard_is_blamed_on_the_reference_model(fifo, tmp_path):
         b0 = gen.baseline(design, spec, seed=1)
         notes = gen.review_round(b0, [{**entry, "log": str(run_dir / "sim.log")}])
     assert any("hung at cycle 17" in n and "not evidence about the design" in n for n in notes)
+
+
+def test_replay_never_reads_a_recorded_file_through_a_link(tmp_path):
+    """A sandboxed run could leave transactions.json as a link to a host file: dv reads it
+    outside the sandbox, so it must not follow it (nor read a pipe or an oversized file)."""
+    import os
+
+    from dv.gen.sb_replay import find_loosened
+
+    secret = tmp_path / "host_secret.json"
+    _txn_file(secret, [(8, 0)])
+    link = tmp_path / "run" / "transactions.json"
+    link.parent.mkdir()
+    os.symlink(secret, link)
+    res = find_loosened(_wrapped(STRICT, 0), _wrapped(LOOSE, 1), [("t", link)],
+                        scratch=tmp_path, sandbox_ok=False)
+    assert res.replayed == 0 and res.loosened == []
+    assert "no readable recorded transactions" in res.error
+
+
+def test_log_excerpt_reads_head_and_tail_of_a_flooded_log(tmp_path):
+    from dv.gen.llm_prompt import log_excerpt
+
+    log = tmp_path / "sim.log"
+    with open(log, "w") as f:
+        f.write("first error: counter overflow\n")
+        f.write(("noise line that says nothing at all\n") * 400_000)  # ~14 MB
+        f.write("last error: scoreboard mismatch at cycle 9\n")
+    out = log_excerpt(str(log), [tmp_path])
+    assert out[0].startswith("first error") and out[-1].startswith("last error")

@@ -13,6 +13,7 @@ prompt names ``wr_data bits 0-7 0->1`` once instead of eight toggle points.
 from __future__ import annotations
 
 import importlib.resources
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -251,6 +252,9 @@ def _entry(f: Any) -> dict[str, Any]:
             "log": str(getattr(f, "log", "")) or None}
 
 
+_LOG_READ = 256 << 10
+
+
 def log_excerpt(log: str | None, search_dirs: Sequence[Path], n: int = 12) -> list[str]:
     if not log:
         return []
@@ -258,8 +262,16 @@ def log_excerpt(log: str | None, search_dirs: Sequence[Path], n: int = 12) -> li
     candidates = [path] if path.is_absolute() else [d / path for d in search_dirs] + [path]
     for p in candidates:
         if p.is_file():
-            try:
-                lines = p.read_text(errors="replace").splitlines()
+            try:  # bounded: the head and the tail of a log, never the whole of a flood
+                with open(p, "rb") as f:
+                    size = os.fstat(f.fileno()).st_size
+                    if size <= 2 * _LOG_READ:
+                        raw = f.read()
+                    else:
+                        head = f.read(_LOG_READ)
+                        f.seek(size - _LOG_READ)
+                        raw = head + b"\n[...]\n" + f.read(_LOG_READ)
+                lines = raw.decode("utf-8", errors="replace").splitlines()
             except OSError:
                 return []
             keep = [ln.strip() for ln in lines
