@@ -242,6 +242,10 @@ def test_bad_input_is_exit_2_and_writes_nothing(proj, capsys, tmp_path) -> None:
     assert code == 2 and "interface of alu changed" in text and "out_valid" in text
     assert "dv generate" in text
     assert dv(capsys, "--out", str(out), "--test", "no_such_test")[0] == 2
+    # a staging copy left by dv generate (hidden directory) is not a testbench of its own
+    shutil.copytree(proj / "testbenches" / "alu", proj / "testbenches" / ".alu.previous")
+    code, text = dv(capsys, "--out", str(out), "--test", "no_such_test")
+    assert code == 2 and "several testbenches" not in text
     assert dv(capsys, "--out", str(out), "--update-baseline", "--seed", "3")[0] == 2
     assert not out.exists()
 

@@ -169,7 +169,9 @@ def discover(opts: RegressOptions) -> list[Path]:
             out.append(d.resolve())
         return out
     tbs = opts.project / "testbenches"
-    found = sorted(p.parent.resolve() for p in tbs.glob(f"*/{MANIFEST}"))
+    # hidden directories are dv generate's staging and previous copies, not testbenches
+    found = sorted(p.parent.resolve() for p in tbs.glob(f"*/{MANIFEST}")
+                   if not p.parent.name.startswith("."))
     if not found:
         raise InputError(f"no testbench found: {tbs} has no <top>/{MANIFEST}.",
                          hint="Run 'dv regress' where 'dv generate' wrote testbenches/, or name "
