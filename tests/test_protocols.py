@@ -273,6 +273,13 @@ def test_planted_protocol_bug_fails_a_generated_test(tmp_path, bug, rule):
 def test_axi_stream_slice_passes_and_a_tlast_change_under_stall_is_caught(tmp_path):
     rc, rec = _generate(tmp_path / "good", rtl=AXIS)
     assert rc == 0 and _messages(rec) == []
+    # the handshake monitor's functional coverage: every protocol state was reached
+    bins = {p["comment"]: p["count"] for p in rec["points"]
+            if p["comment"].startswith("tb: handshake ")}
+    kinds = ("transfer", "stall", "back-to-back", "transfer after stall", "frame end")
+    assert set(bins) == {f"tb: handshake {v} {k}" for v in ("s_axis_tvalid", "m_axis_tvalid")
+                         for k in kinds}
+    assert all(n > 0 for n in bins.values()), bins
     props = (tmp_path / "good/testbenches/proto_axis/proto_axis_props.sv").read_text()
     for label in ("proto_s_axis_valid_held: assume", "proto_s_axis_tkeep_stable: assume",
                   "proto_m_axis_tlast_stable: assert", "proto_m_axis_tdata_stable: assert"):

@@ -95,11 +95,12 @@ def design_description(design: Design, period_ns: int = 10) -> dict:
 
 
 def _handshakes(design: Design) -> dict:
-    """``{"handshakes": [...]}`` when the design sinks a handshake dv drives legally (see
-    :mod:`dv.protocols.drive`), else nothing (the description stays as it was)."""
-    from dv.protocols import driven_handshakes
+    """``{"handshakes": [...]}`` when the design has valid/ready handshakes (dv drives the
+    ones it sinks legally and counts their events, see :mod:`dv.protocols.drive`), else
+    nothing (the description stays as it was)."""
+    from dv.protocols import watched_handshakes
 
-    found = driven_handshakes(design)
+    found = watched_handshakes(design)
     return {"handshakes": found} if found else {}
 
 

@@ -8,7 +8,8 @@ Python in the package so that it is linted and tested like the rest of dv.
 # ruff: noqa: E501, E402
 from __future__ import annotations
 
-from dv.protocols.drive_runtime import HandshakeShaper  # the harness copies it in after this
+# the harness copies these in after the runtime
+from dv.protocols.drive_runtime import HandshakeShaper, protocol_bins
 
 DESIGN: dict = {}
 # --- dv runtime (copied into generated testbenches below this line) ---
@@ -424,7 +425,8 @@ class DvCoverage(uvm_subscriber):
     def report_phase(self):
         path = os.environ.get("DV_FUNCTIONAL_COVERAGE", "functional.json")
         with open(path, "w") as fh:
-            json.dump({"bins": self.bins, "arcs": self.arcs}, fh, indent=1, sort_keys=True)
+            json.dump({"bins": {**self.bins, **protocol_bins()}, "arcs": self.arcs}, fh,
+                      indent=1, sort_keys=True)
 
 
 class DvEnv(uvm_env):

@@ -15,7 +15,7 @@ from dv.design.interfaces import Interface, interfaces_of
 from dv.design.model import Design
 from dv.design.spec import SvaProperty
 from dv.protocols import apb, axi, handshake, wishbone
-from dv.protocols.drive import driven_handshakes
+from dv.protocols.drive import driven_handshakes, watched_handshakes
 from dv.protocols.rules import Rule
 
 PACKS: dict[str, Callable[[Interface], list[Rule]]] = {
@@ -58,4 +58,5 @@ def protocol_properties(design: Design, simulation: bool = True) -> list[SvaProp
     return out
 
 
-__all__ = ["ORIGIN", "PACKS", "Rule", "driven_handshakes", "protocol_properties", "rules_for"]
+__all__ = ["ORIGIN", "PACKS", "Rule", "driven_handshakes", "protocol_properties", "rules_for",
+           "watched_handshakes"]
