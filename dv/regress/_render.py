@@ -222,9 +222,9 @@ def _design_section(d: dict[str, Any]) -> list[str]:
             out.append(f"- … and {len(d['lost']) - _SHOWN_POINTS} more (regress.json)")
         out.append("")
     if d["new_points"] or d["removed_points"]:
-        out.append(f"Design changed: {d['new_points']} new point(s) ({d['new_points_hit']} "
-                   f"hit), {d['removed_points']} removed; new points are not counted as "
-                   "drops.")
+        out.append(f"Points not in the baseline (the design or the testbench changed): "
+                   f"{d['new_points']} new ({d['new_points_hit']} hit), "
+                   f"{d['removed_points']} removed; new points are not counted as drops.")
         out.append("")
     for n in d["notes"]:
         out.append(f"- {_md(n)}")
