@@ -165,3 +165,23 @@ def test_reset_branch_follows_the_reset_polarity(tmp_path):
     assert ids == ["qual_rst.sv:3:42:stuck0:q", "qual_rst.sv:3:42:stuck1:q",
                    "qual_rst.sv:3:55:reset:q", "qual_rst.sv:4:40:reset:p",
                    "qual_rst.sv:4:56:stuck0:p", "qual_rst.sv:4:56:stuck1:p"]
+
+
+@pytest.mark.slow
+def test_cli_table_record_and_min_score(tmp_path, capsys):
+    """dv qualify writes coverage/<top>/qualify.json beside testbenches/, prints the table,
+    and exits 1 under --min-score (one of two mutants killed: 50%)."""
+    from dv.cli import main
+
+    tb = tmp_path / "testbenches" / "qual_hs"
+    shutil.copytree(HS, tb)
+    plus, spare = "qual_hs.sv:32:27:binop:+->-", "qual_hs.sv:39:22:binop:^->&"
+    rc = main(["qualify", str(tb), "--site", plus, "--site", spare, "-j", "2",
+               "--min-score", "60"])
+    out = capsys.readouterr().out
+    assert rc == 1
+    rec = json.loads((tmp_path / "coverage" / "qual_hs" / "qualify.json").read_text())
+    assert rec["summary"]["score_checks"] == 50.0
+    assert [m["verdict"] for m in rec["mutants"]] == ["killed", "survived"]
+    assert "qual_hs.sv:32" in out and "killed" in out and "survived" in out
+    assert "not built" in out
