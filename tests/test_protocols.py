@@ -386,3 +386,30 @@ def test_interface_refused_on_the_command_line_binds_no_rules(tmp_path):
     assert rc == 0 and _messages(rec) == []  # the planted bug goes unseen, as asked
     props = (tmp_path / "bug/testbenches/proto_pipe/proto_pipe_props.sv").read_text()
     assert "proto_in_valid_held" in props and "proto_out_" not in props
+
+
+def test_payload_is_the_stem_words_not_a_nested_group():
+    # picorv32's native memory interface: mem_la_* is a look-ahead group valid a cycle early,
+    # not payload that must hold while mem_valid waits for mem_ready
+    d = design(O("mem_valid"), I("mem_ready"), O("mem_addr", 32), O("mem_wdata", 32),
+               O("mem_wstrb", 4), O("mem_la_read"), O("mem_la_addr", 32), I("mem_rdata", 32))
+    (itf,) = recognise(d)
+    assert itf.handshakes[0].payload == ("mem_addr", "mem_wdata", "mem_wstrb")
+    d2 = design(I("valid"), O("ready"), I("addr", 24), O("rdata", 32))
+    (itf2,) = recognise(d2)
+    assert itf2.handshakes[0].payload == ("addr",)
+
+
+def test_zipcpu_style_direction_prefixes():
+    skid = design(I("i_valid"), O("o_ready"), I("i_data", 8), O("o_valid"), I("i_ready"),
+                  O("o_data", 8), reset="i_reset")
+    hs = {i.name: i.handshakes[0] for i in recognise(skid)}
+    assert {n: (h.valid, h.ready, h.payload) for n, h in hs.items()} == {
+        "in": ("i_valid", "o_ready", ("i_data",)), "out": ("o_valid", "i_ready", ("o_data",))}
+    wb = design(I("i_wb_cyc"), I("i_wb_stb"), I("i_wb_we"), I("i_wb_addr", 2),
+                I("i_wb_data", 32), O("o_wb_stall"), O("o_wb_ack"), O("o_wb_data", 32),
+                reset="i_reset")
+    (w,) = recognise(wb)
+    assert (w.protocol, w.direction, w.handshakes[0].ready_inverted) == ("wishbone", "sink",
+                                                                         True)
+    assert set(w.handshakes[0].payload) == {"i_wb_we", "i_wb_addr", "i_wb_data"}

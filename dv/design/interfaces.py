@@ -91,13 +91,20 @@ class InterfaceChoice:
 # -- helpers ----------------------------------------------------------------------------------
 
 _DIR_SUFFIX = re.compile(r"_(i|o|in|out)$", re.I)
+_DIR_PREFIX = re.compile(r"^(i|o)_", re.I)  # ZipCPU style: i_wb_stb, o_wb_ack, i_valid
+
+
+def _norm(name: str) -> str:
+    """``name`` lower-cased, less a direction suffix (``_i``/``_o``/``_in``/``_out``) or
+    prefix (``i_``/``o_``)."""
+    return _DIR_PREFIX.sub("", _DIR_SUFFIX.sub("", name.lower()))
 
 
 def _split(name: str, keys: Iterable[str]) -> tuple[str, str] | None:
     """``(stem, key)`` when ``name`` (less an ``_i``/``_o`` suffix) ends with one of ``keys``
     at a word boundary (``s_axis_tvalid`` -> ``("s_axis", "tvalid")``, ``valid`` -> ``("",
     "valid")``, ``invalid`` -> None)."""
-    low = _DIR_SUFFIX.sub("", name.lower())
+    low = _norm(name)
     for key in sorted(keys, key=len, reverse=True):
         if low == key:
             return "", key
@@ -268,12 +275,12 @@ def _wishbone(design: Design, used: set[str]) -> list[Interface]:
     for p in design.ports:
         if p.name in used:
             continue
-        low = p.name.lower()
-        m = re.fullmatch(r"(.*?)_?(cyc|stb|ack|we|adr|addr|dat|sel|stall|err|rty)(_(i|o))?",
+        low = _DIR_PREFIX.sub("", p.name.lower())
+        m = re.fullmatch(r"(.*?)_?(cyc|stb|ack|we|adr|addr|dat|data|sel|stall|err|rty)(_(i|o))?",
                          low)
         if m:
-            key = "adr" if m.group(2) == "addr" else m.group(2)
-            k = key + ("_" + m.group(4) if key == "dat" and m.group(4) else "")
+            key = {"addr": "adr", "data": "dat"}.get(m.group(2), m.group(2))
+            k = key + (("_i" if p.direction == "input" else "_o") if key == "dat" else "")
             groups.setdefault(m.group(1), {})[k] = p
     out = []
     for stem, g in groups.items():
@@ -307,7 +314,8 @@ def _wishbone(design: Design, used: set[str]) -> list[Interface]:
 
 _VALID = ("valid", "vld", "tvalid")
 _READY = ("ready", "rdy", "tready")
-_PAYLOAD_NAMES = re.compile(r"^(data|din|dout|dat|last|keep|user|id|dest|strb|sof|eof)$")
+_PAYLOAD_NAMES = re.compile(
+    r"^(data|din|dout|dat|last|keep|user|id|dest|strb|sof|eof|addr|address|wdata|wstrb|be)$")
 
 
 def _handshakes(design: Design, used: set[str]) -> list[Interface]:
@@ -334,9 +342,11 @@ def _handshakes(design: Design, used: set[str]) -> list[Interface]:
                     continue
                 if design.reset and p.name == design.reset.name:
                     continue
-                low = _DIR_SUFFIX.sub("", p.name.lower())
+                low = _norm(p.name)
                 if stem:
-                    if low.startswith(stem + "_") and _split(p.name, _VALID + _READY) is None:
+                    # <stem>_<word> only: <stem>_la_addr belongs to another (look-ahead) group
+                    rest = low[len(stem) + 1:] if low.startswith(stem + "_") else ""
+                    if rest and "_" not in rest and _split(p.name, _VALID + _READY) is None:
                         payload.append(p)
                 elif _PAYLOAD_NAMES.match(low):
                     payload.append(p)
@@ -394,7 +404,8 @@ _SERIAL = {
 
 def _serial(design: Design, used: set[str]) -> list[Interface]:
     out = []
-    ports = {p.name.lower(): p for p in design.ports if p.name not in used and p.width == 1}
+    ports = {_DIR_PREFIX.sub("", p.name.lower()): p for p in design.ports
+             if p.name not in used and p.width == 1}
     for proto, roles in _SERIAL.items():
         found = [(role, ports[n]) for role, names in roles.items() for n in names if n in ports]
         need = {"uart": 1, "spi": 3, "i2c": 2}[proto]
