@@ -395,6 +395,8 @@ def test_payload_is_the_stem_words_not_a_nested_group():
                O("mem_wstrb", 4), O("mem_la_read"), O("mem_la_addr", 32), I("mem_rdata", 32))
     (itf,) = recognise(d)
     assert itf.handshakes[0].payload == ("mem_addr", "mem_wdata", "mem_wstrb")
+    assert itf.to_json()["signals"] == {"valid": "mem_valid", "ready": "mem_ready",
+                                        "data": ["mem_addr", "mem_wdata", "mem_wstrb"]}
     d2 = design(I("valid"), O("ready"), I("addr", 24), O("rdata", 32))
     (itf2,) = recognise(d2)
     assert itf2.handshakes[0].payload == ("addr",)

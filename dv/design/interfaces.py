@@ -75,7 +75,14 @@ class Interface:
         return [p for _, p in self.signals]
 
     def to_json(self) -> dict:
-        return dataclasses.asdict(self) | {"signals": dict(self.signals)}
+        """``asdict`` with ``signals`` as role -> port (a list when a role repeats, as
+        ``data`` does for a payload of several ports)."""
+        sig: dict[str, str | list[str]] = {}
+        for role, port in self.signals:
+            old = sig.get(role)
+            sig[role] = port if old is None else [*(old if isinstance(old, list) else [old]),
+                                                   port]
+        return dataclasses.asdict(self) | {"signals": sig}
 
 
 @dataclass
