@@ -415,3 +415,57 @@ def test_zipcpu_style_direction_prefixes():
     assert (w.protocol, w.direction, w.handshakes[0].ready_inverted) == ("wishbone", "sink",
                                                                          True)
     assert set(w.handshakes[0].payload) == {"i_wb_we", "i_wb_addr", "i_wb_data"}
+
+
+# -- recognition invariants (hypothesis) -----------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_WORDS = ("s", "m", "in", "out", "axis", "axil", "wb", "apb", "mem", "i", "o", "x")
+_KEYS = ("valid", "ready", "vld", "rdy", "data", "last", "tvalid", "tready", "tdata", "tlast",
+         "tkeep", "psel", "penable", "paddr", "pwrite", "pready", "cyc", "stb", "ack", "adr",
+         "stall", "awvalid", "awready", "awaddr", "wvalid", "wready", "wdata", "bvalid",
+         "bready", "bresp", "arvalid", "arready", "araddr", "rvalid", "rready", "rdata", "req",
+         "tx", "rx", "sclk", "mosi", "miso", "cs_n", "scl", "sda", "count", "en", "mode")
+_port = st.tuples(
+    st.builds(lambda a, k, s: "_".join(x for x in (a, k, s) if x),
+              st.sampled_from(("",) + _WORDS), st.sampled_from(_KEYS),
+              st.sampled_from(("", "", "i", "o"))),
+    st.sampled_from(("input", "output")), st.sampled_from((1, 1, 1, 2, 8)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_port, max_size=14, unique_by=lambda p: p[0]))
+def test_recognised_interfaces_are_consistent_with_the_ports(ports):
+    d = design(*[p for p in ports if p[0] not in ("clk", "rst_n")])
+    by_name = {p.name: p for p in d.ports}
+    seen: set[str] = set()
+    for itf in recognise(d):
+        names = itf.ports()
+        assert all(n in by_name for n in names)
+        assert not seen & set(names), "a port in two interfaces"
+        assert "clk" not in names and "rst_n" not in names
+        seen |= set(names)
+        for hs in itf.handshakes:
+            v = by_name[hs.valid]
+            assert v.width == 1
+            assert (v.direction == "output") == (hs.driver == "design")
+            if hs.ready is not None:
+                r = by_name[hs.ready]
+                assert r.width == 1 and r.direction != v.direction
+            assert all(by_name[p].direction == v.direction for p in hs.payload)
+
+
+_PLAIN = st.text("abcdefghjkmnpquwxyz_0123456789", min_size=1, max_size=12).filter(
+    lambda s: s[0].isalpha())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_PLAIN, st.sampled_from(("input", "output")),
+                          st.sampled_from((1, 4))), max_size=10, unique_by=lambda p: p[0]))
+def test_ports_without_interface_words_claim_nothing(ports):
+    # the alphabet lacks i, l, o, r, s, t, v: no valid/ready/stb/psel/req/tx/rx/sda/sclk...,
+    # so no interface can form (a lone ``ack`` or ``cyc`` has no partner)
+    d = design(*[p for p in ports if p[0] not in ("clk", "rst_n")])
+    assert recognise(d) == []
