@@ -60,9 +60,11 @@ def print_table(outcome) -> None:
                       f"{sm['behaviour_changed']} of {sm['behaviour_compared']} compared; "
                       f"detected only by behaviour (no check failed): "
                       f"{sm['detected_only_by_behaviour']}", soft_wrap=True)
+    elif rec["behaviour_oracle"].startswith("not available"):
+        console.print("behaviour oracle: " + rec["behaviour_oracle"], soft_wrap=True)
     else:
-        console.print("behaviour oracle: not compared (" + rec["behaviour_oracle"] + ")",
-                      soft_wrap=True)
+        console.print("behaviour oracle: no mutant run left an output trace to compare (a run "
+                      "stopped by an HDL assertion writes none)", soft_wrap=True)
     console.print("not built: " + "; ".join(rec["not_built"])
                   + " — survivors are not checked for equivalence", soft_wrap=True)
 

@@ -68,10 +68,12 @@ _SKIP = {
     "LoopStatement", "DoWhileStatement", "ForeachLoopStatement", "SystemTimingCheck",
     "InitialBlock", "FinalBlock",
 }
+_RUNTIME_SYSTEM = {"$signed", "$unsigned"}  # system calls whose arguments are mutated
 _RESET_NAME = re.compile(r"(^|_)(rst|reset|rstn|rst_n|reset_n|areset|arst)(_n|_ni|n)?$", re.I)
 _VECTOR = re.compile(r"^(\d+)\s*'\s*([sS]?)([bBoOdDhH])\s*([0-9a-fA-F_]+)$")
 _BASES = {"b": 2, "o": 8, "d": 10, "h": 16}
 
+# (a select condition c ? a : b negated is kind "negate", detail "select")
 # when sites cover the same text, the one of higher rank wraps the lower
 _RANK = {"binop": 0, "const": 1, "negate": 2, "stuck0": 3, "stuck1": 3, "reset": 3,
          "drop-else": 4, "drop-case": 4}
@@ -297,8 +299,27 @@ class _Finder:
         if k == "MultipleConcatenationExpression":  # the count is elaboration-time
             self.expression(node.concatenation)  # type: ignore[attr-defined]
             return
-        if k in ("InvocationExpression", "ArrayOrRandomizeMethodExpression"):
-            return  # system and user function calls: arguments may be elaboration-time
+        if k == "ArrayOrRandomizeMethodExpression":
+            return
+        if k == "InvocationExpression":  # a user function's arguments are run-time values;
+            name = str(node.left).strip()  # type: ignore[attr-defined]
+            if name.startswith("$") and name not in _RUNTIME_SYSTEM:  # $clog2, $bits: not
+                return
+            self.expression(node.arguments)  # type: ignore[attr-defined]
+            return
+        if k == "ConditionalExpression":  # c ? a : b: the select condition negated
+            conds = list(node.predicate.conditions)  # type: ignore[attr-defined]
+            if len(conds) == 1 and conds[0].matchesClause is None:
+                expr = conds[0].expr
+                cs, ce = self._span(expr)
+                self._add(expr, "negate", "select", f"select condition "
+                          f"'{_short(self.text[cs:ce])}' negated",
+                          lambda r, s=cs, e=ce: f"!({r(s, e)})")
+            for c in conds:
+                self.expression(c.expr)
+            self.expression(node.left)  # type: ignore[attr-defined]
+            self.expression(node.right)  # type: ignore[attr-defined]
+            return
         if k in ("IntegerVectorExpression", "IntegerLiteralExpression"):
             self.constant(node)
             return
