@@ -65,10 +65,18 @@ def test_constants_and_case_arms():
     assert "fifo.sv:45:26:drop-case:2'b10" in ids
     assert "fifo.sv:45:43:const:1'b1->1'h0" in ids
     assert "fifo.sv:31:26:reset:count" in ids
+    assert "fifo.sv:39:27:negate:select" in ids  # (wr_ptr == ...) ? '0 : wr_ptr + 1'b1
     # the cast size ($clog2(DEPTH)+1) and the localparam AW are elaboration-time
     assert not [s for s in src.sites if s.line == 53 and s.kind in ("binop", "const")
                 and s.detail.startswith("+")]
     assert not [s for s in src.sites if s.line in (3, 4, 5, 19)]
+
+
+def test_user_function_arguments_are_mutated_not_the_function():
+    src = find_sites(ROOT / "rtl_examples" / "crc" / "crc.sv", "crc.sv")
+    ids = {s.id for s in src.sites}
+    assert "crc.sv:31:34:negate:select" in ids  # crc8_byte(init ? INIT : crc_out, data)
+    assert not [s for s in src.sites if s.line < 27]  # parameters and the function body
 
 
 def test_schema_keeps_lines_and_selects_each_site():
