@@ -141,6 +141,9 @@ def inspect(rtl, top, defines, includes, params, as_json, protocol_props):
         for p in design.parameters:
             t.add_row(p.name, str(p.value), "parameter" if p.overridable else "localparam")
         console.print(t)
+    for p in design.interface_ports:
+        console.print(f"interface port  {p.name} (line {p.line}): dv cannot drive it; "
+                      "wrap the design to expose its signals as plain ports")
     if not design.clocks:
         console.print("clock  none: combinational, driven with a settle delay "
                       "(--clock NAME if it has one)")

@@ -246,3 +246,24 @@ def test_config_role_reaches_what_random_config_does_not(tmp_path, monkeypatch):
     assert without["branch"].hit < without["branch"].total  # the timer never expires
     assert with_roles["branch"].hit == with_roles["branch"].total
     assert with_roles["line"].hit == with_roles["line"].total
+
+
+def test_interface_port_at_the_top_is_refused_by_name(tmp_path):
+    import pytest
+
+    from dv.design import load_design
+    from dv.errors import InputError
+    from dv.gen.harness import design_description
+
+    (tmp_path / "t.sv").write_text("""\
+interface bus_if; logic v; logic [7:0] d; modport m(input v, d); endinterface
+module top (input logic clk, bus_if.m b, output logic [7:0] q);
+  always_ff @(posedge clk) if (b.v) q <= b.d;
+endmodule
+""")
+    d = load_design([tmp_path / "t.sv"], root=tmp_path, top="top")
+    assert [p.name for p in d.interface_ports] == ["b"]
+    with pytest.raises(InputError) as info:
+        design_description(d)
+    assert "interface port(s) (b)" in info.value.message and info.value.line == 2
+    assert info.value.file == "t.sv" and "wrapper" in (info.value.hint or "")

@@ -421,6 +421,8 @@ def _describe(body: ast.InstanceBodySymbol, text: SourceText, paths: list[str],
             width, depth = infer.unpacked_shape(m.type)
             design.ports.append(Port(m.name, _DIRECTIONS[m.direction], width * depth,
                                      signed=m.type.isSigned, line=line(m), depth=depth))
+        elif isinstance(m, ast.InterfacePortSymbol):
+            design.interface_ports.append(Port(m.name, "inout", 0, line=line(m)))
         elif isinstance(m, ast.VariableSymbol | ast.NetSymbol) and m.kind in (
                 ast.SymbolKind.Variable, ast.SymbolKind.Net):
             decls.append(m)

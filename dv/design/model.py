@@ -173,6 +173,7 @@ class Design:
     include_dirs: list[str] = field(default_factory=list)
     overrides: dict[str, str] = field(default_factory=dict)  # user -G overrides, as given
     held: dict[str, int] = field(default_factory=dict)  # user --hold NAME=VALUE, every test
+    interface_ports: list[Port] = field(default_factory=list)  # SV interface ports of the top
     # standard interfaces (dv.design.interfaces.Interface); None: not recognised yet
     interfaces: list | None = None
 

@@ -54,6 +54,17 @@ def design_description(design: Design, period_ns: int = 10) -> dict:
     resets = [r for r in design.resets
               if r.name in ports and ports[r.name].direction == "input"]
     reset = resets[0] if resets else None
+    if design.interface_ports:
+        names = ", ".join(p.name for p in design.interface_ports)
+        first = design.interface_ports[0]
+        top_file = next((st.file for st in design.source_map.statements
+                         if st.module == design.top), design.files[0] if design.files else None)
+        raise InputError(
+            f"the top module {design.top} has SystemVerilog interface port(s) ({names}): dv "
+            "drives and reads plain ports only, and cannot drive an interface from the "
+            "testbench.", file=top_file, line=first.line or None,
+            hint="Write a small wrapper module that instantiates the interface and the design "
+                 "and exposes the interface's signals as plain ports, and pass it with --top.")
     for p in design.ports:
         if p.direction == "inout":
             raise InputError(
