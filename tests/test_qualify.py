@@ -193,3 +193,24 @@ def test_cli_table_record_and_min_score(tmp_path, capsys):
     assert [m["verdict"] for m in rec["mutants"]] == ["killed", "survived"]
     assert "qual_hs.sv:32" in out and "killed" in out and "survived" in out
     assert "not built" in out
+
+
+@pytest.mark.slow
+def test_sites_verilator_rejects_are_dropped_alone(tmp_path):
+    """'0 / '1 assigned to an enum-typed state: Verilator rejects them (ENUMVALUE). Exactly
+    those sites are dropped, with the reason; the case arm and the condition on the same line
+    are kept and judged."""
+    tb = tmp_path / "tb"
+    shutil.copytree(ROOT / "tests" / "designs" / "qual_enum", tb)
+    out = tmp_path / "q.json"
+    outcome = qualify(QualifyOptions(tb, mutants=None, parallel=2, out=out,
+                                     build_root=tmp_path / "build"))
+    rec = json.loads(out.read_text())
+    rejected = {r["site"] for r in rec["rejected_sites"]}
+    assert rejected == {f"qual_enum.sv:{ln}:{c}:stuck{v}:st"
+                        for ln, c in ((14, 33), (15, 24), (16, 28)) for v in (0, 1)}
+    assert all("ENUMVALUE" in r["reason"] for r in rec["rejected_sites"])
+    by_id = {m.site.id: m.verdict for m in outcome.mutants}
+    assert by_id["qual_enum.sv:14:19:drop-case:IDLE"] == "killed"
+    assert by_id["qual_enum.sv:14:23:negate"] == "killed"
+    assert len(by_id) == 13 - 6

@@ -169,10 +169,56 @@ def schema_config(p: Prepared, chosen: dict[str, int], work: Path) -> BuildConfi
 _LINE = re.compile(r":(\d+):")
 
 
+_ERROR = re.compile(r"%Error(?:-(?P<code>[A-Z0-9_]+))?: (?P<file>[^:\s]+):(?P<line>\d+):"
+                    r"(?:(?P<col>\d+):)? (?P<msg>.*)")
+_SEL = re.compile(r"dv_mut_sel [=!]= (\d+)")
+
+
+def _culprits(exc: DvError, cfg: BuildConfig, p: Prepared, sites: list[Site],
+              chosen: dict[str, int]) -> list[tuple[Site, str]]:
+    """The sites behind Verilator's errors: every ``%Error`` in the build log on a line of a
+    schema copy, blamed on the innermost selection (the last ``dv_mut_sel == K`` before the
+    error's column), else on every chosen site of that line."""
+    schema = {str(Path(f).resolve()): i for i, f in enumerate(cfg.sources[:len(p.sources)])}
+    log = None
+    m = re.search(r"The full build log is (\S+?)\.?$", exc.hint or "")
+    if m:
+        log = Path(m.group(1))
+    lines = log.read_text(errors="replace").splitlines() if log and log.is_file() else []
+    if not lines and exc.file and exc.line:
+        lines = [f"%Error: {exc.file}:{exc.line}:{exc.column or ''}{':' if exc.column else ''} "
+                 f"{exc.message}"]
+    by_k = {k: s for s in sites for sid, k in chosen.items() if sid == s.id}
+    out: dict[str, tuple[Site, str]] = {}
+    texts: dict[int, list[str]] = {}
+    for ln in lines:
+        e = _ERROR.search(ln)
+        if not e:
+            continue
+        idx = schema.get(str(Path(e.group("file")).resolve()))
+        if idx is None:
+            continue
+        line = int(e.group("line"))
+        reason = (f"[{e.group('code')}] " if e.group("code") else "") + e.group("msg")[:240]
+        if idx not in texts:
+            texts[idx] = Path(cfg.sources[idx]).read_text().splitlines()
+        text = texts[idx][line - 1] if 0 < line <= len(texts[idx]) else ""
+        col = int(e.group("col") or 0)
+        before = [int(x.group(1)) for x in _SEL.finditer(text) if col and x.start() < col - 1]
+        if before and before[-1] in by_k:
+            blamed = [by_k[before[-1]]]
+        else:
+            rtl = p.sources[idx].file
+            blamed = [s for s in sites if s.file == rtl and s.line == line]
+        for s in blamed:
+            out.setdefault(s.id, (s, reason))
+    return list(out.values())
+
+
 def build_schema(p: Prepared, sites: list[Site], work: Path, build_root: Path,
                  note: Progress) -> tuple[Build, list[Site], list[dict]]:
-    """Build the schema; a site Verilator rejects (an error on its line of the schema copy)
-    is dropped with the reason and the build retried (a few times at most)."""
+    """Build the schema; a site Verilator rejects (e.g. '0 assigned to an enum) is dropped
+    with the reason and the build retried (a few times at most)."""
     rejected: list[dict] = []
     for _attempt in range(4):
         chosen = {s.id: k for k, s in enumerate(sites, 1)}
@@ -180,20 +226,14 @@ def build_schema(p: Prepared, sites: list[Site], work: Path, build_root: Path,
         try:
             return build(cfg, build_root), sites, rejected
         except DvError as exc:
-            file = str(getattr(exc, "file", "") or "")
-            line = getattr(exc, "line", None)
-            if not line or not any(Path(file).resolve() == Path(s).resolve()
-                                   for s in cfg.sources[:len(p.sources)]):
-                raise
-            idx = [Path(s).resolve() for s in cfg.sources].index(Path(file).resolve())
-            rtl = p.sources[idx].file
-            bad = [s for s in sites if s.file == rtl and s.line == line]
+            bad = _culprits(exc, cfg, p, sites, chosen)
             if not bad:
                 raise
-            for s in bad:
-                rejected.append({"site": s.id, "reason": str(exc).splitlines()[0][:300]})
-            note("rejected", bad)
-            sites = [s for s in sites if s not in bad]
+            for s, reason in bad:
+                rejected.append({"site": s.id, "reason": reason})
+            note("rejected", [s for s, _r in bad])
+            ids = {s.id for s, _r in bad}
+            sites = [s for s in sites if s.id not in ids]
     raise InputError("Verilator kept rejecting the schema build after dropping sites: "
                      + "; ".join(r["reason"] for r in rejected[-3:]))
 
