@@ -419,7 +419,7 @@ def summary(mutants: list[Mutant]) -> dict[str, Any]:
         return sum(1 for m in mutants if m.verdict == v)
 
     behaviour_only = sum(1 for m in mutants
-                         if m.verdict != "killed" and m.behaviour == "changed")
+                         if m.verdict == "survived" and m.behaviour == "changed")
     compared = sum(1 for m in mutants if m.behaviour != "not compared")
     return {
         "mutants": n, "killed": c("killed"), "error": c("error"), "hang": c("hang"),
