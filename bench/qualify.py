@@ -1,6 +1,7 @@
 """Mutant schemata against rebuilding per mutant, in the same run, on a small sample.
 
     .venv/bin/python bench/qualify.py [testbenches/<top>] [--mutants 3] [--seed 1] [-j 2]
+    .venv/bin/python bench/qualify.py --examples --mutants 12   # figures for every example
 
 Schema: one Verilator build holding every sampled mutant, then the reference (+dv_mut=0) and
 one run of every test per mutant (+dv_mut=K). Naive: per mutant, a build of the plain mutant
@@ -48,7 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--test-timeout", type=float, default=60.0)
     ap.add_argument("--all-tests", action="store_true",
                     help="run every test on every mutant (no stop at the first kill)")
+    ap.add_argument("--examples", action="store_true",
+                    help="instead: dv qualify on every testbenches/<top> (--mutants each), "
+                         "one row of figures per example")
     args = ap.parse_args(argv)
+    if args.examples:
+        return examples(args)
 
     p = prepare(Path(args.testbench))
     sites = choose_sites(p, args.mutants, args.seed)
@@ -144,6 +150,33 @@ def main(argv: list[str] | None = None) -> int:
               f"{'yes' if ok else 'NO: ' + str((m.tests, pm.tests))}")
     print(f"schema and plain mutant builds agree on every sampled mutant: {same}")
     return 0 if same else 1
+
+
+def examples(args: argparse.Namespace) -> int:
+    """Per example: sites, mutants, killed by checks, detected only by behaviour, hang,
+    error, survived, equivalent (not built), rejected by Verilator, seconds."""
+    from dv.qualify import qualify
+
+    print(f"{'example':<9} {'sites':>5} {'mutants':>7} {'killed':>6} {'behav.only':>10} "
+          f"{'hang':>4} {'error':>5} {'survived':>8} {'equiv.':>6} {'rejected':>8} "
+          f"{'build s':>7} {'runs s':>6}")
+    for tb in sorted((ROOT / "testbenches").glob("*/dv.toml")):
+        with tempfile.TemporaryDirectory(prefix="dv-bench-qualify-") as tmp:
+            try:
+                o = qualify(QualifyOptions(tb.parent, mutants=args.mutants, seed=args.seed,
+                                           parallel=args.jobs, out=Path(tmp) / "q.json"))
+            except Exception as exc:  # one example's failure is a row, not the end
+                print(f"{tb.parent.name:<9} failed: {str(exc).splitlines()[0][:150]}")
+                continue
+        r = o.record
+        sm, sec = r["summary"], r["seconds"]
+        print(f"{o.top:<9} {r['sites_total']:>5} {sm['mutants']:>7} {sm['killed']:>6} "
+              f"{sm['detected_only_by_behaviour'] if sm['behaviour_compared'] else '-':>10} "
+              f"{sm['hang']:>4} {sm['error']:>5} {sm['survived']:>8} {'n/a':>6} "
+              f"{len(r['rejected_sites']):>8} {sec['build']:>7.1f} "
+              f"{sec['reference'] + sec['mutants']:>6.1f}")
+    print("equiv.: equivalent-mutant proofs are not built; a survivor may be equivalent.")
+    return 0
 
 
 if __name__ == "__main__":
