@@ -6,6 +6,7 @@ The names other code may use, by the private module they come from:
 """
 
 from dv.regress._golden import Difference, Trace, TraceError, read_trace, summarize
+from dv.regress._golden import compare as compare_trace
 from dv.regress._render import junit_xml, summary_markdown
 from dv.regress._rerun import RerunOutcome, rerun_testbench
 from dv.regress._run import (
@@ -19,6 +20,7 @@ from dv.regress._run import (
 
 __all__ = [
     "BASELINE", "DesignOutcome", "Difference", "RegressOptions", "RegressOutcome",
+    "compare_trace",
     "RerunOutcome", "Trace", "TraceError", "junit_xml", "read_trace", "reproduce_command",
     "rerun_testbench", "run_regression", "summarize", "summary_markdown",
 ]
