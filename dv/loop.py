@@ -1,8 +1,10 @@
 """The closure loop: generate, build once, simulate, measure, aim at the holes, repeat.
 
 Round 0 runs the generator's baseline; each later round gives the generator the open holes
-(with their source context) and the failures, and runs what it adds. The loop stops at the
-coverage goal, at the round or time budget, or when a round adds no coverage. After every
+(with their source context) and the failures, and runs what it adds. A round that adds no
+coverage switches the generator's strategy (the built-in one: aim at the holes, untried
+configuration values, longer runs, new seeds); the loop stops at the coverage goal, at the round
+or time budget, or when two different strategies in a row add nothing. After every
 round the full record is written (``coverage/<top>/closure.json``), so an interrupted run keeps
 what it had.
 
@@ -69,6 +71,7 @@ class RoundRecord:
     notes: list[str] = field(default_factory=list)
     weakened: list[str] = field(default_factory=list)  # checks the generator removed/loosened
     llm: dict = field(default_factory=dict)  # model usage of the round (LLM generator)
+    strategy: str = ""  # how the round was aimed: "baseline", or one of generator.strategies()
 
 
 @dataclass
@@ -156,8 +159,12 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
         _build(run, cfg, note)
         bound = [p.text for p in bundle.properties]
         rnd = 0
+        strategies = tuple(generator.strategies(design)) or ("default",)
+        strategy = "baseline"
+        stalled: list[str] = []  # strategies of the rounds since the last that hit a new point
         while True:
             record = _run_round(run, bundle, all_tests, manifest_tests, note)
+            record.strategy = strategy
             record.notes += generator.review_round(bundle, record.tests)
             all_tests += bundle.tests
             run.seconds["total"] = time.monotonic() - start
@@ -170,9 +177,19 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
             if rnd + 1 >= options.rounds:
                 run.stop_reason = f"round budget used ({options.rounds} rounds)"
                 break
-            if rnd > 0 and record.new_points == 0 and not generator.continue_after_stall():
-                run.stop_reason = "stalled: the last round hit no new coverage point"
+            stalled = stalled + [strategy] if rnd > 0 and record.new_points == 0 else []
+            if len(set(stalled[-2:])) == 2:
+                run.stop_reason = (f"stalled after strategies {stalled[-2]} and {stalled[-1]} "
+                                   "added nothing")
                 break
+            untried = [s for s in strategies if s not in stalled]
+            if stalled and not untried and not generator.continue_after_stall():
+                run.stop_reason = ("stalled: the last round hit no new coverage point"
+                                   + (f" (strategy {strategy}, the generator's only one)"
+                                      if len(strategies) == 1 else ""))
+                break
+            if strategy == "baseline" or (stalled and untried):
+                strategy = untried[0] if stalled else strategies[0]
             if options.time_budget is not None and time.monotonic() - start >= options.time_budget:
                 run.stop_reason = f"time budget used ({options.time_budget:g} s)"
                 break
@@ -182,7 +199,8 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
             ctx = RoundContext(round=rnd, holes=[h for h in run.holes if h.waiver is None],
                                failures=failures, previous_tests=list(all_tests),
                                seed=options.seed, new_points=record.new_points,
-                               bound_properties=[p.label for p in _bound(bound, bundle)])
+                               bound_properties=[p.label for p in _bound(bound, bundle)],
+                               strategy=strategy)
             bundle = generator.next_round(design, spec, ctx)
             if bundle.properties:  # a rebind keeps the protocol rules
                 _add_protocol_rules(design, bundle)

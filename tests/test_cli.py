@@ -434,8 +434,11 @@ def test_a_round_that_adds_nothing_stops_the_loop(tmp_path):
     design = load_design([LOCKBOX], root=ROOT)
     run_ = run_closure(design, parse_spec(LOCKBOX_SPEC), Repeating(),
                        ClosureOptions(out=tmp_path / "out", root=ROOT, rounds=5, formal=False))
-    assert run_.stop_reason == "stalled: the last round hit no new coverage point"
-    assert [r.new_points for r in run_.rounds][1:] == [0]
+    # two different strategies in a row added nothing (issue 10, item 6)
+    first, second = Repeating().strategies(design)[:2]
+    assert run_.stop_reason == f"stalled after strategies {first} and {second} added nothing"
+    assert [r.new_points for r in run_.rounds][1:] == [0, 0]
+    assert [r.strategy for r in run_.rounds] == ["baseline", first, second]
     assert not run_.goal_met()
 
 

@@ -55,6 +55,7 @@ class RoundContext:
     refuted: list = field(default_factory=list)  # dicts {label, message, trace} (e.g. formal)
     bound_properties: list[str] | None = None  # labels simulated in the last round (None: the
     # round-0 properties only, which is what a loop that binds properties once does)
+    strategy: str = ""  # one of the generator's strategies(); "" or unknown: its default
 
 
 class Generator(ABC):
@@ -73,6 +74,12 @@ class Generator(ABC):
         message, log): notes that judge the outcome (e.g. a failing check is "a design bug or a
         wrong reference model"), to be added to the round's record. Default: nothing."""
         return []
+
+    def strategies(self, design: Design) -> tuple[str, ...]:
+        """The generator's ways of aiming a round, first the default. After a round that hits
+        no new point the loop switches to one not tried since the last round that did, and
+        stops once two different strategies in a row added nothing. Default: one strategy."""
+        return ("default",)
 
     def continue_after_stall(self) -> bool:
         """Whether the loop should run one more round after a round that hit no new point (a

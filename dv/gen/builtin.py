@@ -50,7 +50,85 @@ class BuiltinGenerator(Generator):
         props = list(spec.properties) if spec is not None else []
         return Bundle(round=0, tests=tests, properties=props)
 
+    def strategies(self, design: Design) -> tuple[str, ...]:
+        """``holes`` (directed values read from the holes, a long run, corners: the default),
+        ``config`` (configuration inputs held at values no earlier test held; only when the
+        design has configuration inputs not fixed by ``--hold``), ``longer`` (runs several
+        times the longest so far), ``seeds`` (the baseline's tests again under new seeds)."""
+        return ("holes", *(("config",) if _free_configs(design) else ()), "longer", "seeds")
+
     def next_round(self, design: Design, spec: Spec | None, ctx: RoundContext) -> Bundle:
+        if ctx.strategy == "config" and _free_configs(design):
+            return self._config_round(design, ctx)
+        if ctx.strategy == "longer":
+            return self._longer_round(design, ctx)
+        if ctx.strategy == "seeds":
+            return self._seeds_round(design, ctx)
+        return self._holes_round(design, ctx)
+
+    def _config_round(self, design: Design, ctx: RoundContext) -> Bundle:
+        """Phased random tests, each holding the configuration inputs at values no earlier
+        test held: the rest of the sweep first, then the other values of small inputs."""
+        from dv.design.roles import config_sweep
+
+        rng = random.Random(ctx.seed * 7919 + ctx.round)
+        configs = _free_configs(design)
+        tried: dict[str, set[int]] = defaultdict(set)
+        for t in ctx.previous_tests:
+            for name, value in t.plan.get("config", {}).items():
+                tried[name].add(value)
+        fresh: dict[str, list[int]] = {}
+        for p in configs:
+            order = config_sweep(p, design)
+            if p.width <= 8:
+                order += [v for v in range(1 << p.width) if v not in order]
+            else:
+                order += [rng.getrandbits(p.width) for _ in range(CONFIG_TESTS)]
+            fresh[p.name] = [v for v in order if v not in tried[p.name]] or order
+        tests = []
+        for i in range(CONFIG_TESTS):
+            chosen = {name: vals[i % len(vals)] for name, vals in fresh.items()}
+            tests.append(TestPlan(
+                f"r{ctx.round}_config_{i}",
+                {"segments": _phased(design, rng, 4, 250), "config": chosen},
+                "configuration held at values no earlier test held: " + ", ".join(
+                    f"{k}={v}" for k, v in chosen.items())))
+        notes = [f"builtin round {ctx.round} (strategy config): "
+                 f"{len(tests)} test(s) holding untried configuration values"]
+        return Bundle(round=ctx.round, tests=tests, notes=notes)
+
+    def _longer_round(self, design: Design, ctx: RoundContext) -> Bundle:
+        """Two runs four times the longest so far, phased extreme biases, new seeds."""
+        rng = random.Random(ctx.seed * 7919 + ctx.round)
+        longest = max((_cycles(t.plan) for t in ctx.previous_tests), default=2000)
+        cycles = 4 * longest
+        n_seg = max(8, cycles // 500)
+        tests = [TestPlan(f"r{ctx.round}_longer_{i}", {
+            "segments": _phased(design, rng, n_seg, cycles // n_seg, extreme=bool(i % 2)),
+            "seed": rng.getrandbits(32)},
+            f"{cycles} cycles of phased {'extreme ' if i % 2 else ''}biases under a new seed")
+            for i in range(2)]
+        _sweep_config(design, tests, ctx.round * 7)
+        return Bundle(round=ctx.round, tests=tests,
+                      notes=[f"builtin round {ctx.round} (strategy longer): {cycles}-cycle runs"])
+
+    def _seeds_round(self, design: Design, ctx: RoundContext) -> Bundle:
+        """The baseline's tests again, under a new seed (the stimulus and the plans differ)."""
+        seed = ctx.seed * 104729 + ctx.round
+        base = self.baseline(design, None, seed)
+        tests = []
+        for t in base.tests:
+            t.name = t.name.replace("r0_", f"r{ctx.round}_seed_", 1)
+            t.plan["seed"] = seed
+            t.plan.pop("config", None)
+            t.purpose = t.purpose.split("; configuration held at", 1)[0] + f" (seed {seed})"
+            tests.append(t)
+        _sweep_config(design, tests, ctx.round * 7)
+        return Bundle(round=ctx.round, tests=tests,
+                      notes=[f"builtin round {ctx.round} (strategy seeds): the baseline's "
+                             f"{len(tests)} test(s) under seed {seed}"])
+
+    def _holes_round(self, design: Design, ctx: RoundContext) -> Bundle:
         rng = random.Random(ctx.seed * 7919 + ctx.round)
         inputs = {p.name: p for p in design.data_inputs()}
         reset = design.reset.name if design.reset else None
@@ -106,6 +184,15 @@ class BuiltinGenerator(Generator):
         return Bundle(round=ctx.round, tests=tests, notes=notes)
 
 
+CONFIG_TESTS = 6  # tests of a ``config`` round
+
+
+def _free_configs(design: Design) -> list:
+    """Configuration inputs whose value dv chooses (not fixed by ``--hold``)."""
+    return [p for p in design.data_inputs()
+            if p.role == "config" and p.depth == 1 and p.name not in design.held]
+
+
 def _sweep_config(design: Design, tests: list[TestPlan], offset: int) -> None:
     """Hold each configuration input at one value per test, a different one from test to test
     (small values, the design's parameter values, corners: see ``config_sweep``). A test whose
@@ -115,6 +202,8 @@ def _sweep_config(design: Design, tests: list[TestPlan], offset: int) -> None:
 
     configs = [p for p in design.data_inputs() if p.role == "config" and p.depth == 1]
     for i, t in enumerate(tests):
+        if "config" in t.plan:  # chosen by the round (a ``config`` round)
+            continue
         if t.plan.get("free_config"):
             t.purpose += "; configuration inputs driven like data (for their toggles)"
             continue

@@ -162,7 +162,8 @@ class PlanSequence(uvm_sequence):
         self.plan = plan
 
     async def body(self):
-        rng = random.Random(random.getrandbits(64))  # follows cocotb's per-test seed
+        # follows cocotb's per-test seed, mixed with the plan's own (a "new seeds" round)
+        rng = random.Random(random.getrandbits(64) ^ int(self.plan.get("seed", 0)))
         config = test_config(self.plan, rng)
         for seg in self.plan["segments"]:
             if seg.get("kind") == "reset":

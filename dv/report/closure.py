@@ -81,7 +81,7 @@ def closure_record(run: ClosureRun) -> dict[str, Any]:
         "rounds": [{"index": r.index, "generator": r.generator, "tests": r.tests,
                     "new_points": r.new_points, "open_holes": r.open_holes,
                     "summary": r.summary, "seconds": r.seconds, "notes": r.notes,
-                    "weakened": r.weakened, "llm": r.llm}
+                    "weakened": r.weakened, "llm": r.llm, "strategy": r.strategy}
                    for r in run.rounds],
         "waivers": [{"file": w.file, "line": w.line, "kind": w.kind, "reason": w.reason,
                      "spec_line": w.spec_line} for w in waivers],
@@ -125,12 +125,13 @@ def summary_markdown(rec: dict[str, Any]) -> str:
         lines.append(f"| {kind} | {s['hit']} | {s['total']} | {s['waived']} | {s['percent']:.1f} |")
     t = rec["total"]
     lines.append(f"| **total** | {t['hit']} | {t['total']} | {t['waived']} | {t['percent']:.1f} |")
-    lines += ["", "## Rounds", "", "| round | tests | failed | new points | open holes |",
-              "|---:|---:|---:|---:|---:|"]
+    lines += ["", "## Rounds", "",
+              "| round | strategy | tests | failed | new points | open holes |",
+              "|---:|---|---:|---:|---:|---:|"]
     for r in rec["rounds"]:
         failed = sum(1 for t in r["tests"] if t["status"] != "passed")
-        lines.append(f"| {r['index']} | {len(r['tests'])} | {failed} | {r['new_points']} | "
-                     f"{r['open_holes']} |")
+        lines.append(f"| {r['index']} | {r.get('strategy') or '-'} | {len(r['tests'])} | "
+                     f"{failed} | {r['new_points']} | {r['open_holes']} |")
     # sections dv report's Markdown shares (dv.report.markdown)
     from dv.report.markdown import failure_lines, fallback_lines, usage_lines, weakened_lines
 
