@@ -51,31 +51,64 @@ class HoleVerdict:
 
 def cover_expression(hole: Hole, design: Design) -> str | None:
     """The SV boolean that is true in a cycle where the hole's point is hit, or None."""
+    return cover_target(hole, design)[0]
+
+
+def cover_target(hole: Hole, design: Design) -> tuple[str | None, str]:
+    """``(expression, "")``, or ``(None, reason)``: why the hole has no cover expression, naming
+    the submodule, the memory or the statement that stops it."""
     p = hole.point
     stmt = hole.statement if hasattr(hole, "statement") else None
-    if stmt is not None and getattr(stmt, "module", design.top) not in ("", design.top):
-        return None
+    where = f"{p.file}:{p.line}"
+    instance = _instance(p.hier)
+    module = getattr(stmt, "module", "") if stmt is not None else ""
+    if module not in ("", design.top) or instance:
+        inst = f" (instance {instance})" if instance else ""
+        mod = f"submodule {module}" if module not in ("", design.top) else "a submodule"
+        return None, (f"in {mod}{inst}, not the top {design.top}: the formal pass covers "
+                      "the top module's signals only")
     terms = [f"({c})" for c in hole.conditions]
     if p.kind == "toggle":
         m = _TOGGLE.match(p.comment)
         if not m:
-            return None
-        sig = design.signal(m.group(1))
-        if sig is None or sig.kind == "memory" or sig.depth > 1 or m.group(2).count("[") > 1:
-            return None
-        ref = m.group(1) + m.group(2)
-        return f"$rose({ref})" if m.group(3) == "0->1" else f"$fell({ref})"
+            return None, f"toggle point {p.comment!r} at {where} is not a signal edge dv reads"
+        name = m.group(1)
+        sig = design.signal(name)
+        if sig is None:
+            return None, (f"toggle on {name}: no signal of that name in {design.top} (a package, "
+                          "interface or generate-scoped signal)")
+        if sig.kind == "memory" or sig.depth > 1:
+            return None, (f"toggle on memory {name} ({sig.depth} entries of {sig.width} bits): "
+                          "memories are not lowered for formal")
+        if m.group(2).count("[") > 1:
+            return None, f"toggle on {name}{m.group(2)}: more than one index"
+        ref = name + m.group(2)
+        return (f"$rose({ref})" if m.group(3) == "0->1" else f"$fell({ref})"), ""
     if p.kind == "expr":
         row = p.comment.split("=>", 1)[0]
         pairs = _ROW_TERM.findall(row)
         if not pairs:
-            return None
+            return None, f"expression row {row.strip()!r} at {where} has no signal==value terms"
         terms += [f"({name} == {value})" for name, value in pairs]
     elif p.kind not in ("line", "branch"):
-        return None
+        return None, f"{p.kind} point: coverage of this kind has no cover form"
     if not terms:
-        return None
-    return " && ".join(terms)
+        if stmt is None:
+            return None, (f"no statement of the source map at {where}: its guarding "
+                          "conditions are unknown")
+        proc = f" ({stmt.process})" if getattr(stmt, "process", "") else ""
+        return None, (f"no guarding condition: the statement at {where} runs whenever its "
+                      f"process{proc} runs, so there is no condition to search for")
+    return " && ".join(terms), ""
+
+
+def _instance(hier: str) -> str:
+    """The instance path below the top in a coverage point's hierarchy (``top.u_a.u_b``:
+    ``u_a.u_b``), "" for the top's own points."""
+    parts = [x for x in (hier or "").split(".") if x and x != "*"]
+    if parts and parts[0] == "TOP" and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts[1:])
 
 
 def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out: Path,
@@ -95,10 +128,11 @@ def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out
     # hit only then (the reset's own toggle): a false proof.
     disable = ""
     for i, hole in enumerate(holes):
-        expr = cover_expression(hole, design) if clock else None
+        expr, why = cover_target(hole, design) if clock else (
+            None, f"the design {design.top} has no clock: no cycle to cover in")
         v = HoleVerdict(hole, "unchecked" if expr is None else "unknown")
         if expr is None:
-            v.detail = "no cover expression (submodule, memory, or no guarding condition)"
+            v.detail = why
         else:
             label = f"dv_hole_{i}"
             text = f"{label}: cover property (@(posedge {clock}){disable} {expr});"

@@ -61,3 +61,51 @@ def test_points_hit_only_during_reset_are_never_proven_unreachable(tmp_path):
     verdicts = prove_holes(d, None, holes, out=tmp_path, root=src.parent, depth=6, timeout=60)
     assert [v.status for v in verdicts] == ["covered", "covered"], [
         (v.status, v.detail) for v in verdicts]
+
+
+def test_every_unchecked_hole_says_which_reason(tmp_path):
+    """Issue 10, item 7: the submodule (module and instance), the memory (name and size) or
+    the statement with no guarding condition, named per hole; a top-level hole still gets a
+    verdict."""
+    from pathlib import Path
+
+    from dv.cov.holes import find_holes
+    from dv.cov.model import Coverage
+    from dv.design.frontend import load_design
+    from dv.formal_holes import prove_holes
+
+    src = Path(__file__).parent / "data" / "designs" / "holes_why.sv"
+    d = load_design([src], top="holes_why", root=src.parent)
+    cov = Coverage()
+    for kind, line, comment, hier in [
+            ("branch", 10, "if", "holes_why.u_sub"),  # in holes_why_sub
+            ("toggle", 22, "mem[2][5]:0->1", "holes_why"),  # a memory's bit
+            ("line", 24, "block", "holes_why"),  # assign y = a: no guarding condition
+            ("branch", 28, "if", "holes_why")]:  # !(rst) && a: reachable
+        cov.add(CoverPoint(kind=kind, file="holes_why.sv", line=line, column=1,
+                           comment=comment, hier=hier))
+    holes = find_holes(cov, d.source_map)
+    verdicts = {(v.hole.point.kind, v.hole.point.line): v for v in prove_holes(
+        d, None, holes, out=tmp_path, root=src.parent, depth=4, timeout=60)}
+    sub, mem, bare, top = (verdicts[k] for k in [
+        ("branch", 10), ("toggle", 22), ("line", 24), ("branch", 28)])
+    assert sub.status == "unchecked" and "submodule holes_why_sub" in sub.detail
+    assert "instance u_sub" in sub.detail
+    assert mem.status == "unchecked" and "memory mem (4 entries of 8 bits)" in mem.detail
+    assert bare.status == "unchecked" and "no guarding condition" in bare.detail
+    assert "holes_why.sv:24" in bare.detail and "(assign)" in bare.detail
+    assert top.status == "covered", (top.status, top.detail)
+    assert all(v.detail for v in verdicts.values())
+    assert not any("submodule, memory, or" in v.detail for v in verdicts.values())
+
+
+def test_reason_when_a_toggle_names_no_top_signal():
+    from dv.formal_holes import cover_target
+
+    d = _design()
+    expr, why = cover_target(_hole("toggle", "nosuch[0]:0->1"), d)
+    assert expr is None and "no signal of that name in t" in why
+    expr, why = cover_target(_hole("line", "block", []), d)
+    assert expr is None and "no statement of the source map at t.sv:3" in why
+    expr, why = cover_target(_hole("toggle", "q[2]:0->1"), d)
+    assert expr == "$rose(q[2])" and why == ""
