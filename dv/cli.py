@@ -296,7 +296,8 @@ def _progress(kind: str, data: object) -> None:
         r = data
         figs = "  ".join(f"{k} {v['percent']:.1f}%" for k, v in r.summary.items()
                          if v["total"] > 0)
-        console.print(f"  round {r.index}: {figs}  (+{r.new_points} points, "
+        how = f" ({r.strategy})" if getattr(r, "strategy", "") else ""
+        console.print(f"  round {r.index}{how}: {figs}  (+{r.new_points} points, "
                       f"{r.open_holes} open)")
         fallback = (getattr(r, "llm", None) or {}).get("fallback")
         if fallback:
