@@ -78,25 +78,34 @@ def test_every_unchecked_hole_says_which_reason(tmp_path):
     d = load_design([src], top="holes_why", root=src.parent)
     cov = Coverage()
     for kind, line, comment, hier in [
-            ("branch", 10, "if", "holes_why.u_sub"),  # in holes_why_sub
+            ("branch", 10, "if", "holes_why.u_sub"),  # in holes_why_sub: u_sub.go
+            ("branch", 10, "else", "holes_why.*"),  # instances merged: no path to name
+            ("toggle", 7, "done:1->0", "holes_why.u_sub"),  # set, never cleared
             ("toggle", 22, "mem[2][5]:0->1", "holes_why"),  # a memory's bit
             ("line", 24, "block", "holes_why"),  # assign y = a: no guarding condition
             ("branch", 28, "if", "holes_why")]:  # !(rst) && a: reachable
         cov.add(CoverPoint(kind=kind, file="holes_why.sv", line=line, column=1,
                            comment=comment, hier=hier))
     holes = find_holes(cov, d.source_map)
-    verdicts = {(v.hole.point.kind, v.hole.point.line): v for v in prove_holes(
-        d, None, holes, out=tmp_path, root=src.parent, depth=4, timeout=60)}
+    verdicts_all = prove_holes(d, None, holes, out=tmp_path, root=src.parent, depth=4,
+                               timeout=60)
+    verdicts = {(v.hole.point.kind, v.hole.point.line): v for v in verdicts_all
+                if v.hole.point.comment != "else"}
     sub, mem, bare, top = (verdicts[k] for k in [
         ("branch", 10), ("toggle", 22), ("line", 24), ("branch", 28)])
-    assert sub.status == "unchecked" and "submodule holes_why_sub" in sub.detail
-    assert "instance u_sub" in sub.detail
+    # the submodule's hole is a target through the instance's hierarchical names
+    assert sub.status == "covered", (sub.status, sub.detail)
+    falls = verdicts[("toggle", 7)]
+    assert falls.status == "unreachable", (falls.status, falls.detail)
     assert mem.status == "unchecked" and "memory mem (4 entries of 8 bits)" in mem.detail
     assert bare.status == "unchecked" and "no guarding condition" in bare.detail
     assert "holes_why.sv:24" in bare.detail and "(assign)" in bare.detail
     assert top.status == "covered", (top.status, top.detail)
-    assert all(v.detail for v in verdicts.values())
-    assert not any("submodule, memory, or" in v.detail for v in verdicts.values())
+    merged = next(v for v in verdicts_all if v.hole.point.hier == "holes_why.*")
+    assert merged.status == "unchecked" and "submodule holes_why_sub" in merged.detail
+    assert "merged the points of its instances (holes_why.*)" in merged.detail
+    assert all(v.detail for v in verdicts_all)
+    assert not any("submodule, memory, or" in v.detail for v in verdicts_all)
 
 
 def test_reason_when_a_toggle_names_no_top_signal():
