@@ -37,8 +37,10 @@ $(VENV)/.installed: pyproject.toml | check-venv
 
 install: check-venv $(VENV)/.installed
 
+# The demo writes under build/demo: the committed example record (coverage/fifo) stays as it is.
 demo: install
-	$(BIN)/dv generate --rtl rtl_examples/fifo/fifo.sv --spec rtl_examples/fifo/fifo.md
+	$(BIN)/dv generate --rtl rtl_examples/fifo/fifo.sv --spec rtl_examples/fifo/fifo.md \
+	    --out build/demo
 
 test: install
 	$(BIN)/python -m pytest -n 2 -q
