@@ -187,9 +187,18 @@ def _without_action(stmt: str) -> str:
     m = re.search(r"\b(?:property)\s*\(", stmt)
     if m is None:
         return stmt
-    depth, quote, i = 0, False, m.end() - 1
-    while i < len(stmt):
-        c = stmt[i]
+    close = _closing_paren(stmt, m.end() - 1)
+    if close is None:
+        return stmt
+    rest = stmt[close + 1:].strip()
+    return stmt if rest in ("", ";") else stmt[:close + 1] + ";"
+
+
+def _closing_paren(text: str, open_at: int) -> int | None:
+    """The index of the ``)`` that closes the ``(`` at ``open_at`` (string literals skipped)."""
+    depth, quote, i = 0, False, open_at
+    while i < len(text):
+        c = text[i]
         if quote:
             if c == "\\":
                 i += 1
@@ -202,10 +211,9 @@ def _without_action(stmt: str) -> str:
         elif c == ")":
             depth -= 1
             if depth == 0:
-                rest = stmt[i + 1:].strip()
-                return stmt if rest in ("", ";") else stmt[:i + 1] + ";"
+                return i
         i += 1
-    return stmt
+    return None
 
 
 def _macro_span(text: str, offset: int) -> tuple[int, int] | None:
@@ -223,24 +231,8 @@ def _macro_span(text: str, offset: int) -> tuple[int, int] | None:
         i += 1
     if i >= len(text) or text[i] != "(":
         return start, i
-    depth, quote = 0, False
-    while i < len(text):
-        c = text[i]
-        if quote:
-            if c == "\\":
-                i += 1
-            elif c == '"':
-                quote = False
-        elif c == '"':
-            quote = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                i += 1
-                break
-        i += 1
+    close = _closing_paren(text, i)
+    i = len(text) if close is None else close + 1
     j = i
     while j < len(text) and text[j] in " \t":
         j += 1
