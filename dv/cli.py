@@ -476,12 +476,16 @@ def rerun(testbench, jobs, build_root, sandbox):
 @click.option("--formal", "formal", default=None, type=click.Path(),
               help="dv prove's formal.json (or its directory); default: "
                    "COVERAGE_DIR/formal/formal.json when it exists.")
-def report(coverage_dir, out, fmt, formal):
+@click.option("--regress", "regress", default=None, type=click.Path(),
+              help="dv regress's regress.json (or its directory); default: "
+                   "build/regress/regress.json when it exists.")
+def report(coverage_dir, out, fmt, formal, regress):
     """Render a closure record (coverage/<top>) for a reviewer: verdict, every point, proofs."""
     from dv.report.render import write_report
 
     path, view = write_report(Path(coverage_dir), out=Path(out) if out else None, fmt=fmt,
-                              formal=Path(formal) if formal else None)
+                              formal=Path(formal) if formal else None,
+                              regress=Path(regress) if regress else None)
     console.print(f"{view.headline}: {view.top} — " + "; ".join(view.reasons[:3]), soft_wrap=True)
     console.print(f"report: {path}")
 

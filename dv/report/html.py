@@ -99,6 +99,10 @@ z-index:1}nav a{margin-right:14px;color:var(--blu);text-decoration:none}
 details>summary{cursor:pointer;color:var(--blu);margin:4px 0}
 .note{color:var(--mut);font-size:13px}
 #filters{margin:6px 0}#filters label{margin-right:16px}
+tr.hole td{background:#ffebe9}tr.hole-ok td{background:#f3f0fa}
+table.srcfile td{padding:0 6px;border-color:#eaeef2}table.srcfile td.src{max-width:none}
+table.cex td,table.cex th{padding:1px 5px;font-family:ui-monospace,monospace;font-size:12px}
+.chart text{font-size:11px;fill:#57606a}
 footer{margin-top:36px;color:var(--mut);font-size:12px}
 @media (max-width:900px){.grid{grid-template-columns:1fr}}
 """
@@ -237,7 +241,8 @@ def _point_row(p: PointView) -> str:
     if p.note and not p.waiver_check:  # the record's notes are about waivers: said above
         detail += f'<br><span class="note">{esc(p.note)}</span>'
     src = esc(p.source) if p.source is not None else '<span class="note">(not available)</span>'
-    return (f'<tr class="pt" data-status="{esc(p.status)}" data-kind="{esc(p.kind)}">'
+    return (f'<tr class="pt" id="{esc(p.anchor)}" data-status="{esc(p.status)}" '
+            f'data-kind="{esc(p.kind)}">'
             f"<td class=\"n\">{p.line}</td><td>{esc(p.kind)}</td><td><code>{esc(p.comment)}</code>"
             f"</td><td class=\"src\">{src}</td><td>{_chip(p.status, POINT_WORDS[p.status])}</td>"
             f"<td>{detail}</td><td>{who}</td><td class=\"n\">{p.count}</td></tr>")
@@ -328,7 +333,7 @@ def _formal(v: ReportView, out_dir: Path) -> str:
             f"{esc(f.outcome or '?')}. A statement's line shows its worst instance.</p>"
             + _table(["property / instance", "kind", "status", "verdict (as recorded)",
                       "location", "frame, k, depth, trace and replay"], rows, tid="props")
-            + (f"<ul>{notes}</ul>" if notes else "") + "</section>")
+            + (f"<ul>{notes}</ul>" if notes else "") + _cex_tables(f) + "</section>")
 
 
 def _prop_row(p: PropView, out_dir: Path, single: bool) -> str:
@@ -350,6 +355,10 @@ def _prop_row(p: PropView, out_dir: Path, single: bool) -> str:
                       f"{esc(Path(p.vcd).name)}</a>")
         else:
             extra += f"<br>waveform: <code>{esc(p.vcd)}</code> (not found)"
+    if p.cex is not None:
+        extra += (f'<br><a href="#cex-{esc(_anchor(p))}">counterexample: cycle table</a>')
+    elif p.cex_error:
+        extra += f"<br>counterexample: {esc(p.cex_error)}"
     if p.replay_status:
         extra += f"<br>replay in simulation: {_chip(p.replay_status)}"
         if p.replay_message:
@@ -379,7 +388,7 @@ def _rounds(v: ReportView) -> str:
                     f"<td class=\"n\">{r.tests}</td><td class=\"n\">{failed}</td>"
                     f"{_num(r.new_points)}{_num(r.open_holes)}"
                     f"<td class=\"n\">{esc(_secs(r.seconds))}</td></tr>")
-    return (f'<section id="rounds"><h2>Rounds ({len(v.rounds)})</h2>'
+    return (f'<section id="rounds"><h2>Rounds ({len(v.rounds)})</h2>' + _chart(v)
             + _table(["round", "generator", "tests", "failed", "new points", "open holes after",
                       "time"], rows, tid="rounds-table") + "</section>")
 
@@ -395,11 +404,13 @@ def _tests(v: ReportView) -> str:
                     f"class=\"note\">{esc(t.purpose)}</span></td>{_num(t.round)}"
                     f"<td>{esc(t.generator)}</td><td>{_chip(t.status)}</td>{_num(t.seed)}"
                     f"{_num(t.cycles)}<td class=\"n\">{esc(_secs(t.seconds))}</td>"
-                    f"<td>{msg}</td><td><code>{esc(t.log)}</code></td></tr>")
+                    f"<td>{msg}</td><td><code>{esc(t.log)}</code></td>"
+                    f"<td class=\"rerun\"><code>{esc(t.rerun)}</code></td></tr>")
     return (f'<section id="tests"><h2>Tests ({len(v.tests)})</h2><p>Rerun them all with '
             f"their recorded seeds: <code>dv rerun testbenches/{esc(v.top)}</code></p>"
             + _table(["test", "round", "generator", "status", "seed", "cycles", "time",
-                      "message", "log"], rows, tid="tests-table") + "</section>")
+                      "message", "log", "rerun this test"], rows, tid="tests-table")
+            + "</section>")
 
 
 def _provenance(v: ReportView) -> str:
@@ -444,7 +455,8 @@ def render_html(v: ReportView, *, out_dir: Path, source: str = "") -> str:
     """The whole page. ``out_dir``: where it will be written (links are relative to it)."""
     nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in (
         ("verdict", "Verdict"), ("points", "Points"), ("waivers", "Waivers"),
-        ("formal", "Assertions"), ("rounds", "Rounds"), ("tests", "Tests"),
+        ("source", "Source"), ("formal", "Assertions"), ("regress", "Regression"),
+        ("rounds", "Rounds"), ("tests", "Tests"),
         ("provenance", "Provenance"), ("assumptions", "Assumptions")))
     rec = v.rec
     meta = (f"generator <code>{esc(rec.get('generator'))}</code> · started "
@@ -455,7 +467,189 @@ def render_html(v: ReportView, *, out_dir: Path, source: str = "") -> str:
             f"<title>dv closure report: {esc(v.top)}</title><style>{CSS}</style></head><body>"
             f"<header><h1>Closure of <code>{esc(v.top)}</code></h1><p class=\"meta\">{meta}"
             f"</p></header>{_verdict(v)}<nav>{nav}</nav>{_points(v)}{_waivers(v)}"
-            f"{_formal(v, out_dir)}{_rounds(v)}{_tests(v)}{_provenance(v)}{_assumptions(v)}"
+            f"{_source(v)}{_formal(v, out_dir)}{_regress(v)}{_rounds(v)}{_tests(v)}"
+            f"{_provenance(v)}{_assumptions(v)}"
             f"<footer>Rendered by dv {esc(__version__)} <code>dv report</code> from "
             f"<code>{esc(source)}</code>; self-contained, no network.</footer>"
             f"<script>{SCRIPT}</script></body></html>\n")
+
+
+# -- annotated source, counterexamples, regression, progress ---------------------------------
+
+def line_marks(v: ReportView) -> dict[tuple[str, int], list[PointView]]:
+    """The points of each (file, line)."""
+    out: dict[tuple[str, int], list[PointView]] = {}
+    for p in v.points:
+        out.setdefault((p.file, p.line), []).append(p)
+    return out
+
+
+def _source(v: ReportView) -> str:
+    marks = line_marks(v)
+    out = ['<section id="source"><h2>Annotated source</h2><p class="note">Per line: the hit '
+           "count of its statement blocks (line coverage), its branch arms hit / all with the "
+           "count of each, and the points not hit, each linked to its verdict. Lines with an "
+           "open point are red; with only waived or proven unreachable ones, purple.</p>"]
+    for fi, (file, lines) in enumerate(v.sources):
+        pts = [p for p in v.points if p.file == file]
+        holes = sum(1 for p in pts if p.status != "hit")
+        out.append(f'<h3 id="src-{fi}"><code>{esc(file)}</code> <span class="note">'
+                   f"{len(pts)} point(s), {holes} not hit</span></h3>")
+        if lines is None:
+            out.append(f'<p class="missing" data-file="{esc(file)}">Source file not found: '
+                       f"<code>{esc(file)}</code> (looked for it relative to the working "
+                       "directory and the record's root).</p>")
+            continue
+        rows = []
+        for n, text in enumerate(lines, start=1):
+            here = marks.get((file, n), [])
+            ln = [p for p in here if p.kind == "line"]
+            br = [p for p in here if p.kind == "branch"]
+            open_ = [p for p in here if p.status != "hit"]
+            cls = "srcl"
+            if any(p.status in ("open", "not_reached") for p in open_):
+                cls += " hole"
+            elif open_:
+                cls += " hole-ok"
+            line_hits = str(sum(p.count for p in ln)) if ln else ""
+            branch = (f"{sum(1 for p in br if p.count > 0)}/{len(br)}" if br else "")
+            bcounts = (" (" + ", ".join(str(p.count) for p in br) + ")") if br else ""
+            links = "<br>".join(
+                f'<a href="#{esc(p.anchor)}">{esc(p.kind)} <code>{esc(p.comment)}</code>: '
+                f"{esc(POINT_WORDS[p.status])}</a>" for p in open_)
+            rows.append(f'<tr class="{cls}" id="src-{fi}-{n}" data-file="{esc(file)}" '
+                        f'data-line="{n}" data-line-hits="{line_hits}" '
+                        f'data-branch="{branch}" data-holes="{len(open_)}">'
+                        f'<td class="n">{n}</td><td class="n">{line_hits}</td>'
+                        f'<td class="n">{branch}{esc(bcounts)}</td><td>{links}</td>'
+                        f'<td class="src">{esc(text)}</td></tr>')
+        out.append(_table(["line", "line hits", "branches hit (counts)", "not hit",
+                           "source"], rows, cls="srcfile"))
+    out.append("</section>")
+    return "".join(out)
+
+
+def _cex_tables(f: FormalView) -> str:
+    out = []
+    for p in f.props:
+        t = p.cex
+        if t is None:
+            continue
+        head = ["signal"] + [f"{c} (t={tm})" for c, tm in zip(t.cycles, t.times, strict=True)]
+        rows = [f"<tr><th><code>{esc(sig)}</code></th>"
+                + "".join(f"<td class=\"n\">{esc(r[j])}</td>" for r in t.rows) + "</tr>"
+                for j, sig in enumerate(t.signals)]
+        how = (f"sampled at each rising edge of <code>{esc(t.clock)}</code> (the values the "
+               "design sees at the edge)" if t.clock else "one column per VCD time step")
+        notes = "".join(f"; {esc(n)}" for n in t.notes)
+        out.append(f'<h3 id="cex-{esc(_anchor(p))}">Counterexample of {esc(p.instance)} '
+                   f'<span class="note">({esc(p.verdict)})</span></h3><p class="note">From '
+                   f"<code>{esc(p.vcd)}</code>: top-level signals, {how}{notes}.</p>"
+                   + _table(head, rows, cls="cex"))
+    return "".join(out)
+
+
+def _regress(v: ReportView) -> str:
+    r = v.regress
+    if r is None:
+        return ('<section id="regress"><h2>Latest regression</h2><p class="note">No '
+                "regression record for this design (<code>dv regress</code> writes "
+                "<code>build/regress/regress.json</code>; or pass <code>--regress FILE</code>)."
+                "</p></section>")
+    failed = len(r.runs) - r.passed
+    rows = []
+    for kind, c in r.coverage.items():
+        now, base = c.get("now") or {}, c.get("baseline") or {}
+        pct = (f"{now.get('percent', 0):.1f}% ({now.get('hit')}/{now.get('total')})"
+               if now.get("total") else "n/a")
+        bpct = (f"{base.get('percent', 0):.1f}%" if base.get("total") else
+                "n/a" if base else "no baseline")
+        d = c.get("delta")
+        delta = "" if d is None else (f"{d:+.2f}" if d else "±0")
+        cls = ' class="bad"' if c.get("regressed") else ""
+        rows.append(f'<tr data-kind="{esc(kind)}"><td>{esc(kind)}</td><td>{esc(pct)}</td>'
+                    f"<td>{esc(bpct)}</td><td{cls} data-col=\"delta\" data-kind="
+                    f"\"{esc(kind)}\">{esc(delta)}</td></tr>")
+    beh = "".join(
+        f"<li>{esc(b.get('test'))} (seed {esc(b.get('seed'))}): "
+        f"{esc((b.get('behaviour') or {}).get('detail') or (b.get('behaviour') or {}))}"
+        f"<br><code>{esc(b.get('reproduce'))}</code></li>" for b in r.behaviour_changes)
+    nf = "".join(f"<li>{esc(b.get('test'))} (seed {esc(b.get('seed'))}): "
+                 f"<code>{esc(b.get('reproduce'))}</code></li>" for b in r.new_failures)
+    lost = "".join(f"<li><code>{esc(p.get('file'))}:{esc(p.get('line'))}</code> "
+                   f"{esc(p.get('kind'))} <code>{esc(p.get('comment'))}</code> "
+                   f"{esc(p.get('source') or '')}</li>" for p in r.lost)
+    chip = "passed" if r.verdict == "pass" else "failed" if r.verdict == "regression" else "?"
+    return (f'<section id="regress"><h2>Latest regression</h2><p>From <code>{esc(r.path)}'
+            f'</code>: {_chip(chip, r.verdict)} <span id="regress-tests">{r.passed} of '
+            f"{len(r.runs)} test run(s) passed, {failed} did not</span>.</p>"
+            + _table(["kind", "now", "baseline", "delta (points of %)"], rows,
+                     tid="regress-coverage")
+            + f"<h3>Behaviour changes ({len(r.behaviour_changes)})</h3>"
+            + (f'<ul id="behaviour-changes">{beh}</ul>' if beh else "<p>None.</p>")
+            + (f"<h3>Tests that newly fail ({len(r.new_failures)})</h3><ul>{nf}</ul>"
+               if nf else "")
+            + (f"<h3>Points newly missed ({len(r.lost)})</h3><ul>{lost}</ul>" if lost else "")
+            + "".join(f'<p class="note">{esc(n)}</p>' for n in r.notes) + "</section>")
+
+
+def progress(v: ReportView) -> list[tuple[str, list[tuple[int, float, float]]]]:
+    """Per kind with points: (round index, coverage %, cumulative seconds) after each round,
+    from the rounds' own summaries."""
+    series: dict[str, list[tuple[int, float, float]]] = {}
+    elapsed = 0.0
+    for i, (r, rv) in enumerate(zip(v.rec.get("rounds") or [], v.rounds, strict=False)):
+        elapsed += rv.seconds or 0.0
+        idx = r.get("index") if isinstance(r.get("index"), int) else i
+        for kind, s in (r.get("summary") or {}).items():
+            if isinstance(s, dict) and s.get("total"):
+                series.setdefault(kind, []).append(
+                    (idx, 100.0 * s.get("hit", 0) / s["total"], elapsed))
+    return list(series.items())
+
+
+COLOURS = ["#0969da", "#1a7f37", "#b42318", "#9a6700", "#6f42c1", "#57606a", "#bf3989"]
+
+
+def _chart(v: ReportView) -> str:
+    data = progress(v)
+    if not data:
+        return '<p class="note">No per-round coverage recorded: no progress chart.</p>'
+    xs = sorted({x for _, pts in data for x, _, _ in pts})
+    w, h, left, right, top, bottom = 640, 220, 44, 110, 10, 40
+    span = max(1, xs[-1] - xs[0])
+
+    def px(x: int) -> float:
+        return left + (w - left - right) * ((x - xs[0]) / span if len(xs) > 1 else 0.5)
+
+    def py(y: float) -> float:
+        return top + (h - top - bottom) * (1 - y / 100)
+
+    el = [f'<svg class="chart" id="progress-chart" width="{w}" height="{h}" viewBox="0 0 {w} '
+          f'{h}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="coverage by round">']
+    for y in (0, 25, 50, 75, 100):
+        el.append(f'<line x1="{left}" x2="{w - right}" y1="{py(y):.1f}" y2="{py(y):.1f}" '
+                  f'stroke="#eaeef2"/><text x="{left - 4}" y="{py(y) + 4:.1f}" '
+                  f'text-anchor="end">{y}%</text>')
+    times = {x: t for _, pts in data for x, _, t in pts}
+    for x in xs:
+        el.append(f'<text x="{px(x):.1f}" y="{h - bottom + 14}" text-anchor="middle">round '
+                  f'{x}</text><text x="{px(x):.1f}" y="{h - bottom + 28}" '
+                  f'text-anchor="middle">{times[x]:.0f} s</text>')
+    for i, (kind, pts) in enumerate(data):
+        col = COLOURS[i % len(COLOURS)]
+        path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y, _ in pts)
+        if len(pts) > 1:
+            el.append(f'<polyline fill="none" stroke="{col}" stroke-width="2" '
+                      f'points="{path}"/>')
+        for x, y, _ in pts:
+            el.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3.5" fill="{col}" '
+                      f'data-kind="{esc(kind)}" data-round="{x}" data-percent="{y:.2f}">'
+                      f"<title>{esc(kind)} round {x}: {y:.1f}%</title></circle>")
+        el.append(f'<text x="{w - right + 8}" y="{top + 14 * i + 10}" fill="{col}" '
+                  f'style="fill:{col}">■ {esc(kind)}</text>')
+    el.append("</svg>")
+    return ("<h3>Coverage against round</h3>" + "".join(el)
+            + '<p class="note">Coverage of each kind with points after each round (hit / '
+            "counted, from the round's own summary), and the run's elapsed time below each "
+            "round.</p>")

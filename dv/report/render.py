@@ -13,14 +13,15 @@ FORMATS = ("html", "md")
 
 
 def write_report(target: Path, *, out: Path | None = None, fmt: str = "html",
-                 formal: Path | None = None) -> tuple[Path, ReportView]:
+                 formal: Path | None = None,
+                 regress: Path | None = None) -> tuple[Path, ReportView]:
     """Render ``coverage/<top>`` (or a closure.json) to ``out`` (default: ``report.html`` or
     ``report.md`` beside the record). Bad or missing records raise :class:`InputError` before
     anything is written."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}")
     src = closure_path(Path(target))
-    view = load_view(Path(target), formal)
+    view = load_view(Path(target), formal, regress)
     if out is None:
         out = src.parent / f"report.{fmt}"
     out = Path(out)

@@ -19,6 +19,7 @@ from typing import Any
 
 from dv.errors import InputError
 from dv.report.closure import KIND_ORDER
+from dv.report.vcd import CycleTable, read_vcd
 
 # what one point of each kind is, in the units the reader should count in
 KIND_UNITS: dict[str, tuple[str, str]] = {
@@ -154,6 +155,7 @@ class PointView:
     waiver_check: str = ""  # confirmed | contradicted | unchecked (by Z3 or simulation)
     waiver_check_text: str = ""
     note: str = ""  # the record's own note on the point
+    anchor: str = ""  # the id of the point's row on the page (holes link there)
 
     @property
     def where(self) -> str:
@@ -194,6 +196,7 @@ class TestView:
     purpose: str
     message: str
     log: str
+    rerun: str = ""  # the command that reruns this one test with its recorded seed
 
 
 @dataclass
@@ -230,6 +233,8 @@ class PropView:
     replay_status: str
     replay_message: str
     replay_command: str
+    cex: CycleTable | None = None  # the counterexample's cycle table, read from the VCD
+    cex_error: str = ""  # why there is no table (VCD missing, unreadable)
 
     @property
     def rank(self) -> int:
@@ -284,6 +289,55 @@ class Flag:
 
 
 @dataclass
+class RegressView:
+    """The latest ``dv regress`` of this design: its entry of ``regress.json``."""
+
+    path: Path
+    verdict: str
+    runs: list[dict]
+    coverage: dict[str, dict]  # kind -> {now, baseline, delta, regressed}
+    behaviour_changes: list[dict]
+    new_failures: list[dict]
+    lost: list[dict]
+    notes: list[str]
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for r in self.runs if r.get("status") == "passed")
+
+
+def regress_path(given: Path | None) -> Path | None:
+    """``given`` (a regress.json or the directory holding one), else build/regress/regress.json
+    under the working directory when it exists."""
+    if given is not None:
+        return given / "regress.json" if given.is_dir() else given
+    default = Path.cwd() / "build" / "regress" / "regress.json"
+    return default if default.is_file() else None
+
+
+def load_regress(path: Path, top: str) -> RegressView | None:
+    """This design's part of a regression record; None when the regression did not run it."""
+    rec = _read_json(path, "regression record (regress.json)")
+    if rec.get("format", "dv-regress") != "dv-regress":
+        raise InputError(f"not a regression record: format is {rec.get('format')!r}, expected "
+                         "'dv-regress'.", file=path)
+    _require(rec, path, "regression record", {"designs": list})
+    d = next((d for d in rec["designs"] if isinstance(d, dict) and d.get("top") == top), None)
+    if d is None:
+        return None
+    cov = d.get("coverage") if isinstance(d.get("coverage"), dict) else {}
+    return RegressView(path=path, verdict=str(d.get("verdict") or "?"),
+                       runs=[r for r in d.get("runs") or [] if isinstance(r, dict)],
+                       coverage={k: c for k, c in cov.items() if isinstance(c, dict)},
+                       behaviour_changes=[r for r in d.get("behaviour_changes") or []
+                                          if isinstance(r, dict)],
+                       new_failures=[r for r in d.get("new_failures") or []
+                                     if isinstance(r, dict)],
+                       lost=[p for p in d.get("lost") or [] if isinstance(p, dict)],
+                       notes=[str(n) for n in d.get("notes") or []])
+
+
+@dataclass
 class ReportView:
     rec: dict[str, Any]
     top: str
@@ -305,6 +359,9 @@ class ReportView:
     source_note: str
     goal: float | None
     goal_kinds: list[str]
+    # per RTL file of the record: its lines, or None when the file was not found
+    sources: list[tuple[str, list[str] | None]] = field(default_factory=list)
+    regress: RegressView | None = None
 
     @property
     def headline(self) -> str:
@@ -485,6 +542,7 @@ def _disposition(p: dict, hole: dict | None, tests: dict[str, TestView]) -> Poin
 
 def _tests(rec: dict[str, Any]) -> list[TestView]:
     out = []
+    top = str((rec.get("design") or {}).get("top") or "?")
     for r in rec.get("rounds", []):
         for t in r.get("tests", []):
             rnd = t.get("round", r.get("index"))
@@ -493,8 +551,26 @@ def _tests(rec: dict[str, Any]) -> list[TestView]:
                 generator=str(t.get("generator") or r.get("generator") or ""),
                 status=str(t.get("status", "?")), seed=t.get("seed"), cycles=t.get("cycles"),
                 seconds=t.get("seconds"), purpose=str(t.get("purpose") or ""),
-                message=str(t.get("message") or ""), log=str(t.get("log") or "")))
+                message=str(t.get("message") or ""), log=str(t.get("log") or ""),
+                rerun=rerun_command(top, t.get("name"), t.get("seed"))))
     return out
+
+
+def rerun_command(top: str, name: Any, seed: Any) -> str:
+    """The command that reruns one test with its recorded seed (what ``dv regress`` prints as
+    a test's reproduce command)."""
+    if not name:
+        return ""
+    cmd = f"dv regress testbenches/{_shell(top)} --test {_shell(str(name))}"
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        cmd += f" --seed {seed}"
+    return cmd
+
+
+def _shell(word: str) -> str:
+    import shlex
+
+    return shlex.quote(word)
 
 
 def _kinds(rec: dict[str, Any], points: list[PointView]) -> list[KindCounts]:
@@ -552,6 +628,16 @@ def _prop_views(frec: dict[str, Any], path: Path, bases: list[Path]) -> FormalVi
             replay_status=str(replay.get("status", "")) if isinstance(replay, dict) else "",
             replay_message=str(replay.get("message", "")) if isinstance(replay, dict) else "",
             replay_command=cmd))
+        pv = props[-1]
+        if pv.status == "refuted":
+            if found is None:
+                pv.cex_error = ("no counterexample VCD recorded" if not vcd
+                                else f"the counterexample VCD {vcd} was not found")
+            else:
+                try:
+                    pv.cex = read_vcd(found)
+                except (OSError, ValueError) as exc:
+                    pv.cex_error = f"the counterexample VCD could not be read: {exc}"
     groups: dict[str, StatementView] = {}
     for pv in props:
         st = groups.get(pv.statement)
@@ -670,6 +756,11 @@ def build_view(rec: dict[str, Any], *, formal: dict[str, Any] | None = None,
             if v.source is None:
                 v.source = str(h["source"]).strip()
         points.append(v)
+    for i, v in enumerate(points):
+        v.anchor = f"pt-{i}"
+    rtl = [str(f) for f in (rec.get("design") or {}).get("files") or []]
+    rtl += sorted({v.file for v in points} - set(rtl))
+    sources = [(f, src.lines(f)) for f in rtl]
     rank = {s: i for i, s in enumerate(POINT_STATUSES)}
     files: dict[str, list[PointView]] = {}
     for v in sorted(points, key=lambda v: (rank[v.status], v.line, v.kind, v.comment)):
@@ -789,10 +880,11 @@ def build_view(rec: dict[str, Any], *, formal: dict[str, Any] | None = None,
                       rounds=rounds, weakened=weakened, fallbacks=fallbacks,
                       usage=model_usage(rec), assumptions=_assumptions(rec, fview),
                       inputs=_inputs(rec), formal=fview, source_note=source_note,
-                      goal=goal, goal_kinds=goal_kinds)
+                      goal=goal, goal_kinds=goal_kinds, sources=sources)
 
 
-def load_view(target: Path, formal: Path | None = None) -> ReportView:
+def load_view(target: Path, formal: Path | None = None,
+              regress: Path | None = None) -> ReportView:
     """Load ``coverage/<top>`` (or its closure.json) and the formal record, and build the view."""
     path = closure_path(target)
     rec = load_closure(target)
@@ -807,4 +899,13 @@ def load_view(target: Path, formal: Path | None = None) -> ReportView:
     bases = [Path.cwd()]
     if cov_dir.parent.name == "coverage":  # <out>/coverage/<top>: paths may be relative to <out>
         bases.append(cov_dir.parent.parent)
-    return build_view(rec, formal=frec, formal_file=fpath, bases=bases)
+    rpath = regress_path(regress)
+    rview = None
+    if rpath is not None:
+        if not rpath.is_file():
+            raise InputError(f"no regression record at {rpath}.",
+                             hint="Run 'dv regress' first, or leave out --regress.")
+        rview = load_regress(rpath, str(rec["design"]["top"]))
+    view = build_view(rec, formal=frec, formal_file=fpath, bases=bases)
+    view.regress = rview
+    return view
