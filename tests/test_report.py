@@ -507,3 +507,244 @@ def test_page_is_self_contained_and_renderers_never_import_the_loop(tmp_path, mo
          "import sys, dv.report; print('dv.loop' in sys.modules, 'z3' in sys.modules)"],
         capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert res.stdout.split() == ["False", "False"], res.stderr
+
+
+# -- annotated source, rerun commands, counterexamples, regression, progress ---------------------
+
+class Elements(HTMLParser):
+    """Every element's attributes and its text (to the matching end tag, nested tags included),
+    for the elements whose class or tag the test asks about."""
+
+    def __init__(self, text: str, want):
+        super().__init__(convert_charrefs=True)
+        self.want = want
+        self.found: list[tuple[str, dict, list[str]]] = []
+        self._open: list[tuple[str, list[str]]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        if self.want(tag, a):
+            buf: list[str] = []
+            self.found.append((tag, a, buf))
+            self._open.append((tag, buf))
+
+    def handle_endtag(self, tag):
+        if self._open and self._open[-1][0] == tag:
+            self._open.pop()
+
+    def handle_data(self, data):
+        for _, buf in self._open:
+            buf.append(data)
+
+
+def _src_rows(text: str) -> list[dict]:
+    return [a for _, a, _ in Elements(text, lambda t, a: t == "tr" and "srcl" in
+                                      a.get("class", "").split()).found]
+
+
+def test_annotated_source_shows_the_records_counts(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    rec = json.loads((FIXTURE / "closure.json").read_text())
+    text, page = render(FIXTURE, tmp_path)
+    rows = _src_rows(text)
+    # every RTL file of the record, every line of it (read here from the files themselves)
+    files = list(rec["design"]["files"]) + sorted({p["file"] for p in rec["points"]}
+                                                  - set(rec["design"]["files"]))
+    roots = {f: next(r / f for r in (ROOT, FIXTURE.parent.parent) if (r / f).is_file())
+             for f in files}
+    by_file = Counter(r["data-file"] for r in rows)
+    for f in files:
+        assert by_file[f] == len(roots[f].read_text().splitlines()), f
+    # per line: line hits, branch arms hit/total, points not hit, straight from the points
+    want: dict[tuple[str, int], dict] = {}
+    for p in rec["points"]:
+        w = want.setdefault((p["file"], p["line"]), {"line": [], "branch": [], "holes": 0})
+        if p["kind"] in ("line", "branch"):
+            w[p["kind"]].append(p["count"])
+        w["holes"] += p["status"] != "hit"
+    checked = 0
+    for r in rows:
+        w = want.get((r["data-file"], int(r["data-line"])),
+                     {"line": [], "branch": [], "holes": 0})
+        assert r["data-line-hits"] == (str(sum(w["line"])) if w["line"] else ""), r
+        br = w["branch"]
+        assert r["data-branch"] == (f"{sum(1 for c in br if c > 0)}/{len(br)}" if br else ""), r
+        assert r["data-holes"] == str(w["holes"]), r
+        assert ("hole" in r["class"].split() or "hole-ok" in r["class"].split()) == \
+            bool(w["holes"]), r
+        checked += bool(w["line"] or w["branch"] or w["holes"])
+    assert checked >= 5
+    # every hole links to its point's row, whose verdict is there and is not "hit"
+    holes = [r for r in rows if r["data-holes"] != "0"]
+    assert sum(int(r["data-holes"]) for r in holes) == \
+        sum(1 for p in rec["points"] if p["status"] != "hit")
+    src = text.split('id="source"')[1].split("</section>")[0]
+    links = re.findall(r'href="#(pt-\d+)"', src)
+    assert len(links) == sum(1 for p in rec["points"] if p["status"] != "hit")
+    for a in links:
+        assert a in page.ids
+        row = re.search(rf'<tr class="pt" id="{a}" data-status="([a-z_]+)"', text)
+        assert row and row.group(1) != "hit"
+    # a line a hole sits on says so in words: the fixture's proven-unreachable reset toggle
+    assert "toggle rst_n:1->0: proven unreachable" in Page(src).visible
+
+
+def test_annotated_source_escapes_rtl_text_and_says_when_a_file_is_missing(tmp_path):
+    rec = json.loads((FIXTURE / "closure.json").read_text())
+    rtl = tmp_path / "rtl" / "evil.sv"
+    rtl.parent.mkdir()
+    rtl.write_text("module evil;\n  // <script>document.title='PWNED'</script> & <b>x</b>\n"
+                   "endmodule\n")
+    rec["design"]["files"] = ["rtl/evil.sv", "rtl/gone.sv"]
+    p = next(p for p in rec["points"] if p["status"] == "open")
+    p["file"], p["line"] = "rtl/evil.sv", 2
+    text = render_html(build_view(rec, bases=[tmp_path, ROOT]), out_dir=tmp_path)
+    page = Page(text)
+    assert len(page.scripts) == 1 and "PWNED" not in page.scripts[0]
+    assert "<script>document" not in text and "<b>x</b>" not in text
+    assert ("// &lt;script&gt;document.title=&#x27;PWNED&#x27;&lt;/script&gt; &amp; "
+            "&lt;b&gt;x&lt;/b&gt;") in text
+    rows = [r for r in _src_rows(text) if r["data-file"] == "rtl/evil.sv"]
+    assert len(rows) == 3 and rows[1]["data-holes"] == "1" and "hole" in rows[1]["class"]
+    assert "Source file not found: rtl/gone.sv" in page.visible
+    assert not any(r["data-file"] == "rtl/gone.sv" for r in _src_rows(text))
+
+
+def test_each_test_has_its_rerun_command(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    rec = json.loads((FIXTURE / "closure.json").read_text())
+    text, _ = render(FIXTURE, tmp_path)
+    cells = [" ".join(b).strip() for _, _, b in Elements(
+        text, lambda t, a: t == "td" and a.get("class") == "rerun").found]
+    want = [f"dv regress testbenches/{rec['design']['top']} --test {t['name']} "
+            f"--seed {t['seed']}" for r in rec["rounds"] for t in r["tests"]]
+    assert want and cells == want
+    # the command exists: dv regress takes a testbench, --test NAME and --seed N
+    from dv.cli import regress
+
+    opts = {o for p in regress.params for o in getattr(p, "opts", [])}
+    assert {"--test", "--seed"} <= opts
+
+
+def _vcd_at_edges(path: Path, name: str) -> list[int]:
+    """``name``'s value at each rising clock edge, read here from the VCD's text."""
+    head, body = path.read_text().split("$enddefinitions", 1)
+    top = head.split("$scope module", 2)[1]  # the top scope, up to its first sub-scope
+    codes = dict(re.findall(r"\$var wire \d+ (\S+) (\w+)", top))
+    clk = next(c for c, n in codes.items() if n == "clk")
+    sig = next(c for c, n in codes.items() if n == name)
+    val, out = 0, []
+    for ln in body.splitlines():
+        if ln == "1" + clk:
+            out.append(val)
+        m = re.fullmatch(r"b([01]+) (\S+)", ln)
+        if m and m.group(2) == sig:
+            val = int(m.group(1), 2)
+    return out
+
+
+def test_refuted_assertions_have_a_cycle_table_from_their_vcd(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    frec = json.loads((FIXTURE / "formal" / "formal.json").read_text())
+    text, page = render(FIXTURE, tmp_path)
+    refuted = [p for p in frec["properties"] if p["status"] == "refuted"]
+    for p in refuted:
+        anchor = "cex-" + re.sub(r"[^0-9A-Za-z]", "-", p["name"])
+        assert anchor in page.ids and f'href="#{anchor}"' in text
+        table = text.split(f'id="{anchor}"')[1].split("</table>")[0]
+        row = table.split("<th><code>count</code></th>")[1].split("</tr>")[0]
+        shown = [int(x) for x in re.findall(r'<td class="n">(\d+)</td>', row)]
+        want = _vcd_at_edges(FIXTURE / "formal" / "traces" / Path(p["vcd"]).name, "count")
+        assert shown == want and len(shown) > 5
+        depth = json.loads((FIXTURE / "closure.json").read_text())["design"]["parameters"][
+            "DEPTH"]
+        assert max(shown) > depth  # the counterexample shows count over DEPTH
+    # a long trace is cut, and the page says so
+    from dv.report.vcd import read_vcd
+
+    long = tmp_path / "long.vcd"
+    long.write_text("$scope module t $end\n$var wire 1 ! clk $end\n$var wire 8 \" n $end\n"
+                    "$upscope $end\n$enddefinitions $end\n"
+                    + "".join(f"#{10 * i}\n0!\nb{i % 256:b} \"\n#{10 * i + 5}\n1!\n"
+                              for i in range(1000)))
+    t = read_vcd(long, max_cycles=64)
+    assert len(t.rows) == 64 and t.signals == ["n"] and t.rows[3] == ["0x3"]
+    assert "only the first 64 cycles are shown" in t.notes
+    # a refuted assertion whose VCD is gone says so
+    frec2 = copy.deepcopy(frec)
+    for p in frec2["properties"]:
+        if p["status"] == "refuted":
+            p["vcd"] = "nowhere/x.vcd"
+    rec = json.loads((FIXTURE / "closure.json").read_text())
+    v = build_view(rec, formal=frec2, bases=[tmp_path])
+    assert "the counterexample VCD nowhere/x.vcd was not found" in \
+        Page(render_html(v, out_dir=tmp_path)).visible
+
+
+def _regress_record(top: str) -> dict:
+    def cov(hit, total, bhit, btotal, regressed=False):
+        now = {"kind": "x", "hit": hit, "total": total, "waived": 0,
+               "percent": round(100 * hit / total, 2)}
+        base = {"kind": "x", "hit": bhit, "total": btotal, "waived": 0,
+                "percent": round(100 * bhit / btotal, 2)}
+        return {"now": now, "baseline": base,
+                "delta": round(now["percent"] - base["percent"], 2), "regressed": regressed}
+
+    runs = [{"test": f"t{i}", "seed": i, "status": st, "reproduce":
+             f"dv regress testbenches/{top} --test t{i} --seed {i}"}
+            for i, st in enumerate(("passed", "passed", "failed"))]
+    beh = dict(runs[1], behaviour={"status": "changed",
+                                   "detail": "cycle 7: dout 0x3 -> 0x4 <b>"})
+    return {"format": "dv-regress", "version": 1, "designs": [
+        {"top": "other", "verdict": "pass", "runs": []},
+        {"top": top, "verdict": "regression", "runs": runs, "new_failures": [runs[2]],
+         "behaviour_changes": [beh], "lost": [],
+         "coverage": {"line": cov(9, 10, 10, 10, True), "toggle": cov(50, 80, 40, 80)},
+         "notes": []}]}
+
+
+def test_latest_regression_section(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    reg = _regress_record("fifo")
+    f = tmp_path / "regress.json"
+    f.write_text(json.dumps(reg))
+    text, page = render(FIXTURE, tmp_path, regress=f)
+    d = reg["designs"][1]
+    passed = sum(1 for r in d["runs"] if r["status"] == "passed")
+    assert f"{passed} of {len(d['runs'])} test run(s) passed, 1 did not" in page.visible
+    for kind, c in d["coverage"].items():
+        assert page.cells[(kind, "delta")] == f"{c['delta']:+.2f}", kind
+    assert page.cells[("toggle", "delta")] == "+12.50"
+    assert "cycle 7: dout 0x3 -&gt; 0x4 &lt;b&gt;" in text  # escaped
+    assert "dv regress testbenches/fifo --test t1 --seed 1" in page.visible
+    assert "Behaviour changes (1)" in page.visible
+    # a regression that did not run this design: said, no numbers invented
+    reg["designs"] = reg["designs"][:1]
+    f.write_text(json.dumps(reg))
+    _, page = render(FIXTURE, tmp_path, regress=f)
+    assert "No regression record for this design" in page.visible
+    # a corrupt one: exit 2, nothing written
+    f.write_text("{not json")
+    rc, out = _cli([str(FIXTURE), "--regress", str(f), "--out", str(tmp_path / "x.html")],
+                   capsys)
+    assert rc == 2 and "regression record" in out and not (tmp_path / "x.html").exists()
+
+
+def test_progress_chart_plots_each_rounds_coverage(tmp_path):
+    rec = json.loads((FIXTURE / "closure.json").read_text())
+    r0 = rec["rounds"][0]
+    rec["rounds"] = [copy.deepcopy(r0) for _ in range(3)]
+    for i, r in enumerate(rec["rounds"]):
+        r["index"] = i
+        r["summary"]["toggle"]["hit"] = 150 + 20 * i
+    text = render_html(build_view(rec, bases=[ROOT]), out_dir=tmp_path)
+    assert "progress-chart" in Page(text).ids and "<svg" in text
+    dots = [a for _, a, _ in Elements(text, lambda t, a: t == "circle").found]
+    want = {(k, r["index"], f"{100 * s['hit'] / s['total']:.2f}")
+            for r in rec["rounds"] for k, s in r["summary"].items() if s["total"]}
+    got = {(a["data-kind"], int(a["data-round"]), a["data-percent"]) for a in dots}
+    assert got == want and len(dots) == len(want)
+    assert ("toggle", 2, "95.00") in got
+    assert not any(a["data-kind"] in ("fsm_state", "fsm_arc") for a in dots)  # no points: no dot
+    assert text.count("<polyline") == len({k for k, _, _ in want})
