@@ -556,7 +556,35 @@ def test_annotated_source_shows_the_records_counts(tmp_path, monkeypatch):
     by_file = Counter(r["data-file"] for r in rows)
     for f in files:
         assert by_file[f] == len(roots[f].read_text().splitlines()), f
-    # per line: line hits, branch arms hit/total, points not hit, straight from the points
+    _check_source_rows(rec, rows)
+    # a record where a branch arm is missed and a line holds two blocks: the same holds
+    rec2 = copy.deepcopy(rec)
+    br = next(p for p in rec2["points"] if p["kind"] == "branch")
+    br["count"], br["status"] = 0, "open"
+    ln = next(p for p in rec2["points"] if p["kind"] == "line")
+    rec2["points"].append(dict(ln, comment=ln["comment"] + "_2", count=ln["count"] + 7))
+    rows2 = _src_rows(render_html(build_view(rec2, bases=[ROOT, FIXTURE.parent.parent]),
+                                  out_dir=tmp_path))
+    _check_source_rows(rec2, rows2)
+    r = next(r for r in rows2 if (r["data-file"], r["data-line"]) == (br["file"], str(br["line"])))
+    assert r["data-branch"].split("/")[0] != r["data-branch"].split("/")[1]
+    # every hole links to its point's row, whose verdict is there and is not "hit"
+    holes = [r for r in rows if r["data-holes"] != "0"]
+    assert sum(int(r["data-holes"]) for r in holes) == \
+        sum(1 for p in rec["points"] if p["status"] != "hit")
+    src = text.split('id="source"')[1].split("</section>")[0]
+    links = re.findall(r'href="#(pt-\d+)"', src)
+    assert len(links) == sum(1 for p in rec["points"] if p["status"] != "hit")
+    for a in links:
+        assert a in page.ids
+        row = re.search(rf'<tr class="pt" id="{a}" data-status="([a-z_]+)"', text)
+        assert row and row.group(1) != "hit"
+    # a line a hole sits on says so in words: the fixture's proven-unreachable reset toggle
+    assert "toggle rst_n:1->0: proven unreachable" in Page(src).visible
+
+
+def _check_source_rows(rec: dict, rows: list[dict]) -> None:
+    """Per line: line hits, branch arms hit/total, points not hit, straight from the points."""
     want: dict[tuple[str, int], dict] = {}
     for p in rec["points"]:
         w = want.setdefault((p["file"], p["line"]), {"line": [], "branch": [], "holes": 0})
@@ -575,19 +603,6 @@ def test_annotated_source_shows_the_records_counts(tmp_path, monkeypatch):
             bool(w["holes"]), r
         checked += bool(w["line"] or w["branch"] or w["holes"])
     assert checked >= 5
-    # every hole links to its point's row, whose verdict is there and is not "hit"
-    holes = [r for r in rows if r["data-holes"] != "0"]
-    assert sum(int(r["data-holes"]) for r in holes) == \
-        sum(1 for p in rec["points"] if p["status"] != "hit")
-    src = text.split('id="source"')[1].split("</section>")[0]
-    links = re.findall(r'href="#(pt-\d+)"', src)
-    assert len(links) == sum(1 for p in rec["points"] if p["status"] != "hit")
-    for a in links:
-        assert a in page.ids
-        row = re.search(rf'<tr class="pt" id="{a}" data-status="([a-z_]+)"', text)
-        assert row and row.group(1) != "hit"
-    # a line a hole sits on says so in words: the fixture's proven-unreachable reset toggle
-    assert "toggle rst_n:1->0: proven unreachable" in Page(src).visible
 
 
 def test_annotated_source_escapes_rtl_text_and_says_when_a_file_is_missing(tmp_path):
