@@ -763,3 +763,29 @@ def test_progress_chart_plots_each_rounds_coverage(tmp_path):
     assert ("toggle", 2, "95.00") in got
     assert not any(a["data-kind"] in ("fsm_state", "fsm_arc") for a in dots)  # no points: no dot
     assert text.count("<polyline") == len({k for k, _, _ in want})
+
+
+def test_regression_record_found_by_default_must_be_this_records(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "build" / "regress").mkdir(parents=True)
+    reg = _regress_record("fifo")
+    d = reg["designs"][1]
+    d["testbench"] = "testbenches/fifo"
+    # the regression compared with this record's baseline: shown, with nothing to check
+    d["baseline"] = str(FIXTURE / "baseline.json")
+    (tmp_path / "build" / "regress" / "regress.json").write_text(json.dumps(reg))
+    v = load_view(FIXTURE)
+    assert v.regress is not None and v.regress.mismatch == ""
+    # another coverage/fifo's baseline (the committed example, say): not shown by default
+    d["baseline"] = "coverage/fifo/baseline.json"
+    (tmp_path / "build" / "regress" / "regress.json").write_text(json.dumps(reg))
+    v = load_view(FIXTURE)
+    assert v.regress is None
+    page = Page(render_html(v, out_dir=tmp_path))
+    assert "not for this record: not shown (pass --regress to show it anyway)" in page.visible
+    assert "regress-tests" not in page.ids
+    # named with --regress: shown, with the mismatch said
+    v = load_view(FIXTURE, regress=tmp_path / "build" / "regress")
+    page = Page(render_html(v, out_dir=tmp_path))
+    assert "regress-tests" in page.ids and "regress-mismatch" in page.ids
+    assert "may be of another record of top 'fifo'" in page.visible

@@ -552,10 +552,11 @@ def _cex_tables(f: FormalView) -> str:
 def _regress(v: ReportView) -> str:
     r = v.regress
     if r is None:
-        return ('<section id="regress"><h2>Latest regression</h2><p class="note">No '
-                "regression record for this design (<code>dv regress</code> writes "
-                "<code>build/regress/regress.json</code>; or pass <code>--regress FILE</code>)."
-                "</p></section>")
+        why = (esc(v.regress_note) if v.regress_note else
+               "No regression record for this design (<code>dv regress</code> writes "
+               "<code>build/regress/regress.json</code>; or pass <code>--regress FILE</code>).")
+        return ('<section id="regress"><h2>Latest regression</h2><p class="note">'
+                f"{why}</p></section>")
     failed = len(r.runs) - r.passed
     rows = []
     for kind, c in r.coverage.items():
@@ -582,7 +583,11 @@ def _regress(v: ReportView) -> str:
     chip = "passed" if r.verdict == "pass" else "failed" if r.verdict == "regression" else "?"
     return (f'<section id="regress"><h2>Latest regression</h2><p>From <code>{esc(r.path)}'
             f'</code>: {_chip(chip, r.verdict)} <span id="regress-tests">{r.passed} of '
-            f"{len(r.runs)} test run(s) passed, {failed} did not</span>.</p>"
+            f"{len(r.runs)} test run(s) passed, {failed} did not</span> "
+            f"(testbench <code>{esc(r.testbench or '?')}</code>, baseline "
+            f"<code>{esc(r.baseline or '?')}</code>).</p>"
+            + (f'<p class="bad" id="regress-mismatch">Check: {esc(r.mismatch)}.</p>'
+               if r.mismatch else "")
             + _table(["kind", "now", "baseline", "delta (points of %)"], rows,
                      tid="regress-coverage")
             + f"<h3>Behaviour changes ({len(r.behaviour_changes)})</h3>"

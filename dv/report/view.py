@@ -300,6 +300,9 @@ class RegressView:
     new_failures: list[dict]
     lost: list[dict]
     notes: list[str]
+    testbench: str = ""
+    baseline: str = ""
+    mismatch: str = ""  # why this regression may be of another record of the same top
 
     @property
     def passed(self) -> int:
@@ -334,7 +337,9 @@ def load_regress(path: Path, top: str) -> RegressView | None:
                        new_failures=[r for r in d.get("new_failures") or []
                                      if isinstance(r, dict)],
                        lost=[p for p in d.get("lost") or [] if isinstance(p, dict)],
-                       notes=[str(n) for n in d.get("notes") or []])
+                       notes=[str(n) for n in d.get("notes") or []],
+                       testbench=str(d.get("testbench") or ""),
+                       baseline=str(d.get("baseline") or ""))
 
 
 @dataclass
@@ -362,6 +367,7 @@ class ReportView:
     # per RTL file of the record: its lines, or None when the file was not found
     sources: list[tuple[str, list[str] | None]] = field(default_factory=list)
     regress: RegressView | None = None
+    regress_note: str = ""  # why a regression record found was not shown
 
     @property
     def headline(self) -> str:
@@ -906,6 +912,22 @@ def load_view(target: Path, formal: Path | None = None,
             raise InputError(f"no regression record at {rpath}.",
                              hint="Run 'dv regress' first, or leave out --regress.")
         rview = load_regress(rpath, str(rec["design"]["top"]))
+    regress_note = ""
+    if rview is not None and rview.baseline:
+        # the regression compares with coverage/<top>/baseline.json: is that this record's?
+        base = Path(rview.baseline)
+        where = base.parent if base.is_absolute() else Path.cwd() / base.parent
+        if where.resolve() != cov_dir.resolve():
+            rview.mismatch = (f"this regression compared {rview.testbench or '?'} with "
+                              f"{rview.baseline}, which is not beside this closure record "
+                              f"({path}): it may be of another record of top "
+                              f"'{rec['design']['top']}'")
+            if regress is None:  # found by default: not shown as this record's
+                regress_note = (f"{rpath} holds a regression of top '{rec['design']['top']}' "
+                                f"for {rview.baseline}, not for this record: not shown "
+                                "(pass --regress to show it anyway).")
+                rview = None
     view = build_view(rec, formal=frec, formal_file=fpath, bases=bases)
     view.regress = rview
+    view.regress_note = regress_note
     return view
