@@ -789,3 +789,18 @@ def test_regression_record_found_by_default_must_be_this_records(tmp_path, monke
     page = Page(render_html(v, out_dir=tmp_path))
     assert "regress-tests" in page.ids and "regress-mismatch" in page.ids
     assert "may be of another record of top 'fifo'" in page.visible
+
+
+def test_cycle_table_of_a_negedge_trace(tmp_path):
+    """dv's traces of a negedge design start the clock high: its active edge is the fall."""
+    from dv.formal.engine import Trace
+    from dv.formal.trace import vcd_text
+    from dv.report.vcd import read_vcd
+
+    tr = Trace(steps=[{"n": i} for i in range(5)], widths={"n": 4, "clk": 1})
+    for neg in (False, True):
+        f = tmp_path / f"t{neg}.vcd"
+        f.write_text(vcd_text(tr, top="t", clock="clk", negedge=neg))
+        t = read_vcd(f)
+        assert t.clock == "clk" and t.signals == ["n"]
+        assert [r[0] for r in t.rows] == ["0", "1", "2", "3", "4"], (neg, t.rows)

@@ -535,11 +535,11 @@ def _cex_tables(f: FormalView) -> str:
         t = p.cex
         if t is None:
             continue
-        head = ["signal"] + [f"{c} (t={tm})" for c, tm in zip(t.cycles, t.times, strict=True)]
+        head = ["signal"] + [f"step {c} (t={tm})" for c, tm in zip(t.cycles, t.times, strict=True)]
         rows = [f"<tr><th><code>{esc(sig)}</code></th>"
                 + "".join(f"<td class=\"n\">{esc(r[j])}</td>" for r in t.rows) + "</tr>"
                 for j, sig in enumerate(t.signals)]
-        how = (f"sampled at each rising edge of <code>{esc(t.clock)}</code> (the values the "
+        how = (f"sampled at each active edge of <code>{esc(t.clock)}</code> (the values the "
                "design sees at the edge)" if t.clock else "one column per VCD time step")
         notes = "".join(f"; {esc(n)}" for n in t.notes)
         out.append(f'<h3 id="cex-{esc(_anchor(p))}">Counterexample of {esc(p.instance)} '

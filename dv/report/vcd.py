@@ -29,9 +29,9 @@ def _value(raw: str, width: int) -> str:
 
 def read_vcd(path: Path, *, max_bytes: int = 2_000_000, max_cycles: int = 64,
              max_signals: int = 40) -> CycleTable:
-    """The top scope's signals per cycle: one row per rising edge of the clock (``clk`` or a
-    signal named like it), the values before the edge; without a clock, one row per
-    timestamp."""
+    """The top scope's signals per cycle: one row per active edge of the clock (``clk`` or a
+    signal named like it; the edge away from the level it starts at, so a negedge trace is
+    read right), the values before the edge; without a clock, one row per timestamp."""
     notes: list[str] = []
     with open(path, "rb") as fh:
         data = fh.read(max_bytes + 1)
@@ -83,6 +83,7 @@ def read_vcd(path: Path, *, max_bytes: int = 2_000_000, max_cycles: int = 64,
         times.append(now)
 
     pending_time = False
+    active: str | None = None  # the clock's active level: the one it first changes to
     prev_clk = cur.get(clock, "x") if clock else None
     lines = body.split("\n")[1:]
     for ln in lines:
@@ -103,7 +104,9 @@ def read_vcd(path: Path, *, max_bytes: int = 2_000_000, max_cycles: int = 64,
         if code not in cur:
             continue
         if clock is not None and code == clock:
-            if prev_clk != "1" and val == "1":
+            if active is None:  # the clock starts at its inactive level (dv's traces do)
+                active = "0" if val == "1" else "1"
+            elif prev_clk != active and val == active:
                 sample()  # the values the flops see at this edge
             prev_clk = val
         cur[code] = val
