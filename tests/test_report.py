@@ -804,3 +804,20 @@ def test_cycle_table_of_a_negedge_trace(tmp_path):
         t = read_vcd(f)
         assert t.clock == "clk" and t.signals == ["n"]
         assert [r[0] for r in t.rows] == ["0", "1", "2", "3", "4"], (neg, t.rows)
+
+
+def test_markdown_has_rerun_commands_and_the_regression(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    rec = json.loads((FIXTURE / "closure.json").read_text())
+    f = tmp_path / "regress.json"
+    reg = _regress_record("fifo")
+    f.write_text(json.dumps(reg))
+    out, _ = write_report(FIXTURE, out=tmp_path / "r.md", fmt="md", regress=f)
+    md = out.read_text()
+    for r in rec["rounds"]:
+        for t in r["tests"]:
+            row = next(ln for ln in md.splitlines() if ln.startswith(f"| `{t['name']}` |"))
+            assert row.endswith(f"| `dv regress testbenches/fifo --test {t['name']} "
+                                f"--seed {t['seed']}` |"), row
+    assert "## Latest regression" in md and "regression: 2 of 3 test run(s) passed" in md
+    assert "| toggle | 62.5% | 50.0% | +12.50 |" in md

@@ -195,12 +195,37 @@ def render_markdown(v: ReportView) -> str:
                      f"{r.new_points} | {r.open_holes} | {secs} |")
     lines += ["", f"## Tests ({len(v.tests)})", "",
               f"Rerun with the recorded seeds: `dv rerun testbenches/{md_text(v.top)}`", "",
-              "| test | round | generator | status | seed | cycles | message |",
-              "|---|---:|---|---|---:|---:|---|"]
+              "| test | round | generator | status | seed | cycles | message | rerun |",
+              "|---|---:|---|---|---:|---:|---|---|"]
     for t in sorted(v.tests, key=lambda t: t.status == "passed"):
         lines.append(f"| {md_code(t.name)} | {t.round} | {md_text(t.generator)} | "
                      f"{md_text(t.status)} | {t.seed} | {t.cycles} | "
-                     f"{md_text(t.message.splitlines()[0][:200] if t.message else '')} |")
+                     f"{md_text(t.message.splitlines()[0][:200] if t.message else '')} | "
+                     f"{md_code(t.rerun) if t.rerun else ''} |")
+    r = v.regress
+    lines += ["", "## Latest regression", ""]
+    if r is None:
+        lines.append(md_text(v.regress_note) if v.regress_note else
+                     "No regression record for this design.")
+    else:
+        lines.append(f"{md_text(r.verdict)}: {r.passed} of {len(r.runs)} test run(s) passed "
+                     f"(from {md_code(r.path)}).")
+        if r.mismatch:
+            lines.append(f"\n**Check:** {md_text(r.mismatch)}.")
+        lines += ["", "| kind | now | baseline | delta |", "|---|---:|---:|---:|"]
+        for kind, c in r.coverage.items():
+            now, base = c.get("now") or {}, c.get("baseline") or {}
+            d = c.get("delta")
+            lines.append(f"| {md_text(kind)} | "
+                         + (f"{now.get('percent', 0):.1f}%" if now.get("total") else "n/a")
+                         + " | " + (f"{base.get('percent', 0):.1f}%" if base.get("total")
+                                    else "n/a")
+                         + " | " + ("" if d is None else f"{d:+.2f}" if d else "±0") + " |")
+        for b in r.behaviour_changes:
+            lines.append(f"- behaviour changed: {md_code(b.get('test'))} seed "
+                         f"{md_text(b.get('seed'))}: "
+                         f"{md_text((b.get('behaviour') or {}).get('detail', ''))} — "
+                         f"{md_code(b.get('reproduce') or '')}")
     lines += ["", "## Generator provenance", "",
               f"Generator {md_code(rec.get('generator'))}; per round: "
               + ", ".join(f"{r.index}: {md_text(r.generator)}" for r in v.rounds)]
