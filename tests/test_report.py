@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from dv.cli import main
+from dv.errors import InputError
 from dv.report import build_view, load_view, render_html, render_markdown, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -789,6 +790,12 @@ def test_regression_record_found_by_default_must_be_this_records(tmp_path, monke
     page = Page(render_html(v, out_dir=tmp_path))
     assert "regress-tests" in page.ids and "regress-mismatch" in page.ids
     assert "may be of another record of top 'fifo'" in page.visible
+    # a corrupt one found by default does not stop the report (it says so); named, it does
+    (tmp_path / "build" / "regress" / "regress.json").write_text("{oops")
+    v = load_view(FIXTURE)
+    assert v.regress is None and "was not read" in v.regress_note
+    with pytest.raises(InputError):
+        load_view(FIXTURE, regress=tmp_path / "build" / "regress" / "regress.json")
 
 
 def test_cycle_table_of_a_negedge_trace(tmp_path):

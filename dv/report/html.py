@@ -621,7 +621,7 @@ def _chart(v: ReportView) -> str:
     if not data:
         return '<p class="note">No per-round coverage recorded: no progress chart.</p>'
     xs = sorted({x for _, pts in data for x, _, _ in pts})
-    w, h, left, right, top, bottom = 640, 220, 44, 110, 10, 40
+    w, h, left, right, top, bottom = 720, 230, 44, 110, 10, 44
     span = max(1, xs[-1] - xs[0])
 
     def px(x: int) -> float:
@@ -637,10 +637,13 @@ def _chart(v: ReportView) -> str:
                   f'stroke="#eaeef2"/><text x="{left - 4}" y="{py(y) + 4:.1f}" '
                   f'text-anchor="end">{y}%</text>')
     times = {x: t for _, pts in data for x, _, t in pts}
+    gens = {r.index: r.generator for r in v.rounds}
     for x in xs:
+        gen = gens.get(x) or ""
+        gen = gen if len(gen) <= 18 else gen[:17] + "…"
         el.append(f'<text x="{px(x):.1f}" y="{h - bottom + 14}" text-anchor="middle">round '
                   f'{x}</text><text x="{px(x):.1f}" y="{h - bottom + 28}" '
-                  f'text-anchor="middle">{times[x]:.0f} s</text>')
+                  f'text-anchor="middle">{times[x]:.0f} s · {esc(gen)}</text>')
     for i, (kind, pts) in enumerate(data):
         col = COLOURS[i % len(COLOURS)]
         path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y, _ in pts)

@@ -907,12 +907,17 @@ def load_view(target: Path, formal: Path | None = None,
         bases.append(cov_dir.parent.parent)
     rpath = regress_path(regress)
     rview = None
+    regress_note = ""
     if rpath is not None:
         if not rpath.is_file():
             raise InputError(f"no regression record at {rpath}.",
                              hint="Run 'dv regress' first, or leave out --regress.")
-        rview = load_regress(rpath, str(rec["design"]["top"]))
-    regress_note = ""
+        try:
+            rview = load_regress(rpath, str(rec["design"]["top"]))
+        except InputError as exc:
+            if regress is not None:  # named: a bad file is bad input
+                raise
+            rview, regress_note = None, f"{rpath} was not read: {exc}"
     if rview is not None and rview.baseline:
         # the regression compares with coverage/<top>/baseline.json: is that this record's?
         base = Path(rview.baseline)
