@@ -103,6 +103,7 @@ tr.hole td{background:#ffebe9}tr.hole-ok td{background:#f3f0fa}
 table.srcfile td{padding:0 6px;border-color:#eaeef2}table.srcfile td.src{max-width:none}
 table.cex td,table.cex th{padding:1px 5px;font-family:ui-monospace,monospace;font-size:12px}
 .chart text{font-size:11px;fill:#57606a}
+td.rerun{min-width:250px}
 footer{margin-top:36px;color:var(--mut);font-size:12px}
 @media (max-width:900px){.grid{grid-template-columns:1fr}}
 """
