@@ -306,14 +306,17 @@ def _progress(kind: str, data: object) -> None:
 
 
 def _print_summary(run) -> None:
+    from dv.report.closure import kind_label, percent_text
+
     t = Table("kind", "hit", "total", "waived", "%", title=f"Coverage of {run.design.top}")
     for kind, s in run.coverage.summary(run.waivers).items():
         if s.total == 0 and s.waived == 0:
             continue
-        t.add_row(kind, str(s.hit), str(s.total), str(s.waived), f"{s.percent:.1f}")
+        t.add_row(kind_label(kind), str(s.hit), str(s.total), str(s.waived),
+                  percent_text(s.hit, s.total, s.percent))
     tot = run.coverage.total(run.waivers)
-    t.add_row("total", str(tot.hit), str(tot.total), str(tot.waived), f"{tot.percent:.1f}",
-              style="bold")
+    t.add_row("total", str(tot.hit), str(tot.total), str(tot.waived),
+              percent_text(tot.hit, tot.total, tot.percent), style="bold")
     console.print(t)
     console.print(f"stopped: {run.stop_reason}")
     console.print(f"testbench: {run.tb_dir}   report: {run.cov_dir / 'summary.md'}")

@@ -828,3 +828,17 @@ def test_markdown_has_rerun_commands_and_the_regression(tmp_path, monkeypatch):
                                 f"--seed {t['seed']}` |"), row
     assert "## Latest regression" in md and "regression: 2 of 3 test run(s) passed" in md
     assert "| toggle | 62.5% | 50.0% | +12.50 |" in md
+
+
+def test_summary_md_states_units_and_never_shows_100_for_a_kind_without_points():
+    import json
+    from pathlib import Path
+
+    from dv.report import summary_markdown
+
+    rec = json.loads((Path(__file__).parents[1] / "coverage/fifo/closure.json").read_text())
+    rec["summary"]["fsm_arc"] = {"hit": 0, "total": 0, "waived": 0, "percent": 100.0}
+    md = summary_markdown(rec)
+    assert "| fsm_arc (FSM arcs) | 0 | 0 | 0 | n/a |" in md
+    line = rec["summary"]["line"]
+    assert f"| line (blocks) | {line['hit']} | {line['total']} |" in md

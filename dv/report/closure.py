@@ -13,6 +13,28 @@ if TYPE_CHECKING:
 
 KIND_ORDER = ("line", "branch", "expr", "toggle", "user", "fsm_state", "fsm_arc")
 
+# what one point of each kind is, in the units the reader should count in
+KIND_UNITS: dict[str, tuple[str, str]] = {
+    "line": ("blocks", "statement blocks: Verilator's line coverage counts blocks, not lines"),
+    "branch": ("branch arms", "if/else and case arms, and ?: selects"),
+    "expr": ("expression rows", "rows of the truth tables of conditions"),
+    "toggle": ("bit transitions", "0->1 and 1->0 of every signal bit (memories excluded)"),
+    "user": ("cover points", "cover property statements and the testbench's functional bins"),
+    "fsm_state": ("FSM states", "states of FSMs Verilator recognised"),
+    "fsm_arc": ("FSM arcs", "transitions of FSMs Verilator recognised"),
+}
+
+
+def kind_label(kind: str) -> str:
+    """A coverage kind with the unit its numbers count in (``line (blocks)``)."""
+    unit = KIND_UNITS.get(kind)
+    return f"{kind} ({unit[0]})" if unit else kind
+
+
+def percent_text(hit: int, total: int, percent: float) -> str:
+    """A kind with no points reads "n/a", never 100%."""
+    return "n/a" if total == 0 else f"{percent:.1f}"
+
 
 def closure_record(run: ClosureRun) -> dict[str, Any]:
     d = run.design
@@ -122,9 +144,11 @@ def summary_markdown(rec: dict[str, Any]) -> str:
         lines.insert(4, "- Sandbox: " + ("on" if sandbox.get("enabled") else "**off** — ")
                      + ("" if sandbox.get("enabled") else str(sandbox.get("reason", ""))))
     for kind, s in rec["summary"].items():
-        lines.append(f"| {kind} | {s['hit']} | {s['total']} | {s['waived']} | {s['percent']:.1f} |")
+        lines.append(f"| {kind_label(kind)} | {s['hit']} | {s['total']} | {s['waived']} | "
+                     f"{percent_text(s['hit'], s['total'], s['percent'])} |")
     t = rec["total"]
-    lines.append(f"| **total** | {t['hit']} | {t['total']} | {t['waived']} | {t['percent']:.1f} |")
+    lines.append(f"| **total** | {t['hit']} | {t['total']} | {t['waived']} | "
+                 f"{percent_text(t['hit'], t['total'], t['percent'])} |")
     lines += ["", "## Rounds", "",
               "| round | strategy | tests | failed | new points | open holes |",
               "|---:|---|---:|---:|---:|---:|"]

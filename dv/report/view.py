@@ -18,19 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from dv.errors import InputError
-from dv.report.closure import KIND_ORDER
+from dv.report.closure import KIND_ORDER, KIND_UNITS
 from dv.report.vcd import CycleTable, read_vcd
-
-# what one point of each kind is, in the units the reader should count in
-KIND_UNITS: dict[str, tuple[str, str]] = {
-    "line": ("blocks", "statement blocks: Verilator's line coverage counts blocks, not lines"),
-    "branch": ("branch arms", "if/else and case arms, and ?: selects"),
-    "expr": ("expression rows", "rows of the truth tables of conditions"),
-    "toggle": ("bit transitions", "0->1 and 1->0 of every signal bit (memories excluded)"),
-    "user": ("cover points", "cover property statements and the testbench's functional bins"),
-    "fsm_state": ("FSM states", "states of FSMs Verilator recognised"),
-    "fsm_arc": ("FSM arcs", "transitions of FSMs Verilator recognised"),
-}
 
 # a point's disposition, in the order a reviewer reads them: what is still open comes first
 POINT_STATUSES = ("open", "not_reached", "waived", "unreachable", "hit")
