@@ -195,7 +195,9 @@ def test_links_left_in_the_run_directory_are_not_written_through(counter, tmp_pa
     victim.write_text("precious\n")
     env = {"HOSTILE_VICTIM": str(victim)}
     try:
-        res, obs = hostile(counter, tmp_path, "link_logs", sandboxed=True, env=env)
+        # the hostile run does not end by itself (it runs into its timeout); the timeout only
+        # has to outlast planting the links
+        res, obs = hostile(counter, tmp_path, "link_logs", sandboxed=True, env=env, timeout=20)
         assert obs.get("links") == "planted"
         assert (res.run_dir / "job.json").is_symlink()  # the links are there for the next run
         again = run_one(counter, TestJob(name="again", module="tb_counter_manual",
