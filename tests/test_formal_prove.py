@@ -7,9 +7,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from prove_helpers import dv_prove
 
-from dv.errors import DvError
-from dv.formal.cli import prove_command
 from dv.formal.prove import ProveOptions, run_prove
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,18 +28,6 @@ CB = f"count_bound@fifo_props.sv:{line_of(FIFO_PROPS, 'count_bound: assert')}"
 NB = f"never_both@fifo_props.sv:{line_of(FIFO_PROPS, 'never_both: assert')}"
 FU = f"fill_up@fifo_props.sv:{line_of(FIFO_PROPS, 'fill_up: cover')}"
 GROWS = f"rtl_examples/fifo/fifo_props.sv:{line_of(FIFO_PROPS, 'grows: assert')}"
-
-
-def dv_prove(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    """Run the click command the way ``dv`` does: exit code from the DvError raised."""
-    code = 0
-    try:
-        prove_command.main(args, prog_name="dv prove", standalone_mode=False)
-    except DvError as exc:
-        print(f"error: {exc.render()}")
-        code = exc.exit_code
-    out = capsys.readouterr()
-    return code, out.out + out.err
 
 
 @pytest.fixture(scope="module")

@@ -10,23 +10,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from prove_helpers import dv_prove
 
-from dv.errors import DvError, ToolError
-from dv.formal.cli import prove_command
+from dv.errors import ToolError
 
 ROOT = Path(__file__).resolve().parent.parent
 D = ROOT / "tests" / "data" / "designs"
-
-
-def dv_prove(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = 0
-    try:
-        prove_command.main(args, prog_name="dv prove", standalone_mode=False)
-    except DvError as exc:
-        print(f"error: {exc.render()}")
-        code = exc.exit_code
-    out = capsys.readouterr()
-    return code, out.out + out.err
 
 
 def record(out: Path, top: str) -> dict:
