@@ -44,6 +44,7 @@ from dv.formal.trace import (
     sim_sources,
     write_vcd,
 )
+from dv.verdicts import ASSERT_RANK, COVER_RANK
 
 
 @dataclass
@@ -136,12 +137,6 @@ Progress = Callable[[str, object], None]
 INITS = ("auto", "reset", "initial", "any")  # dv prove --init
 FRAMES = {"reset": "from reset", "initial": "from initial values", "any": "from any state",
           "comb": "for every input"}  # comb: a design without state, checked in one step
-# a statement's summary verdict is its worst instance's; for a cover "worst" means: reachable
-# if any instance is, never "unreachable" while one is not proven unreachable
-ASSERT_RANK = {"refuted": 0, "unknown": 1, "unsupported": 1, "holds": 2, "proven": 3,
-               "skipped": 4}
-COVER_RANK = {"covered": 0, "unknown": 1, "unsupported": 1, "not_reached": 2,
-              "unreachable": 3, "skipped": 4}
 INCONCLUSIVE = ("unknown", "holds", "not_reached", "unsupported")
 
 

@@ -20,17 +20,13 @@ from typing import Any
 from dv.errors import InputError
 from dv.report.closure import KIND_ORDER, KIND_UNITS
 from dv.report.vcd import CycleTable, read_vcd
+from dv.verdicts import ASSERT_RANK, COVER_RANK
 
 # a point's disposition, in the order a reviewer reads them: what is still open comes first
 POINT_STATUSES = ("open", "not_reached", "waived", "unreachable", "hit")
 POINT_WORDS = {"open": "open", "not_reached": "not reached within bound",
                "waived": "waived", "unreachable": "proven unreachable", "hit": "hit"}
 
-# property verdicts: the worst instance decides a statement's line (never hidden by a better one)
-ASSERT_RANK = {"refuted": 0, "unknown": 1, "unsupported": 1, "holds": 2, "proven": 3,
-               "skipped": 4}
-COVER_RANK = {"covered": 0, "unknown": 1, "unsupported": 1, "not_reached": 2,
-              "unreachable": 3, "skipped": 4}
 PROP_WORDS = {"proven": "proven", "refuted": "refuted", "holds": "holds to depth",
               "unknown": "unknown", "unsupported": "unsupported", "skipped": "skipped",
               "covered": "reachable (covered)", "unreachable": "proven unreachable",
