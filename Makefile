@@ -10,7 +10,7 @@ GOAL    = $(or $(MAKECMDGOALS),install)
 # exit status 0 on Python >= 3.11
 PY_OK   = import sys; sys.exit(sys.version_info < (3, 11))
 
-.PHONY: demo test install lint bench clean clean-venv distclean check-venv
+.PHONY: demo test install lint bench examples clean clean-venv distclean check-venv
 
 $(BIN)/python:
 	@$(PYTHON) -c '$(PY_OK)' 2>/dev/null || { \
@@ -50,6 +50,20 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/closure.py
+
+# Regenerate every committed example (testbenches/<top>, coverage/<top>) with the current dv
+# and refresh its regression baseline; tests/test_committed_records.py fails until this is run
+# after a change to what dv writes. The scripted LLM example has its own recorder:
+#   $(BIN)/python bench/llm_harness.py --record-example coverage/fifo_llm_example
+examples: install
+	@mkdir -p build; set -e; for d in rtl_examples/*/; do top=$$(basename $$d); \
+	  spec=; [ -f $$d$$top.md ] && spec="--spec $$d$$top.md"; \
+	  echo "== $$top"; \
+	  $(BIN)/dv generate --rtl $$d$$top.sv $$spec > build/examples-$$top.log 2>&1 || \
+	    { echo "dv generate $$top failed: build/examples-$$top.log" >&2; exit 1; }; \
+	  $(BIN)/dv regress --update-baseline testbenches/$$top >> build/examples-$$top.log 2>&1 || \
+	    { echo "dv regress --update-baseline $$top failed: build/examples-$$top.log" >&2; exit 1; }; \
+	done
 
 # scratch only; the venv stays (distclean or clean-venv removes it)
 clean:
