@@ -8,7 +8,8 @@
   the value looks like — together with the value's hex (both cases) and base64 (standard and
   URL-safe, at the three byte alignments a value can have inside a longer encoded stream),
   and its JSON-, XML- and URL-escaped forms, so a value that went through a serializer on its
-  way out is still caught;
+  way out is still caught — also when a line break was put anywhere inside it (wrapped
+  base64 or hex);
 - strings shaped like common tokens (``sk-...``, ``ghp_...``, ``AKIA...``, ``xox?-...``,
   ``Bearer ...``, JWTs, ``user:password@`` in URLs, ...);
 - in mappings, the value under a key named like a credential (``api_key``, ``authorization``).
@@ -132,8 +133,14 @@ def _pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
         forms |= encodings(s)
     if not forms:
         return None
-    # longest first: a form that contains another is replaced whole
-    return re.compile("|".join(re.escape(f) for f in sorted(forms, key=lambda f: (-len(f), f))))
+    # longest first: a form that contains another is replaced whole. Encoded text is often
+    # wrapped (MIME and PEM base64 at 64 or 76 columns, hex dumps): a line break may fall
+    # between any two characters of a form, and the form is still found across it
+    return re.compile("|".join(_WRAP.join(re.escape(c) for c in f)
+                               for f in sorted(forms, key=lambda f: (-len(f), f))))
+
+
+_WRAP = r"(?:\r?\n)?"
 
 
 def redact_text(text: str, secrets: Iterable[str] | None = None) -> str:

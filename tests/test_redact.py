@@ -232,3 +232,24 @@ def test_token_shapes_are_found_in_large_texts_too(secret, at):
     text = filler[:at] + " Authorization: " + secret + " " + filler[at:]
     out = R.redact_text(text, secrets=())
     assert secret not in out and out.count(R.REDACTED) >= 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(secret=secret_values, name=var_names, pad=st.text(ALNUM, min_size=2, max_size=2),
+       width=st.integers(min_value=4, max_value=76), crlf=st.booleans())
+def test_line_wrapped_encodings_are_redacted(secret, name, pad, width, crlf):
+    """Base64 and hex are often wrapped (MIME at 76 columns, PEM at 64): a key split across
+    lines is still a key."""
+    brk = "\r\n" if crlf else "\n"
+    with planted({name: secret}):
+        for variant in encoded_variants(secret, pad)[:6]:  # raw, hex, HEX, base64 x3
+            wrapped = brk.join(variant[i:i + width] for i in range(0, len(variant), width))
+            out = R.redact(f"data:\n{wrapped}\nend")
+            assert not leaks(secret, out.replace("\r", "").replace("\n", "")), (wrapped, out)
+            assert R.REDACTED in out
+
+
+def test_wrapping_tolerance_does_not_blank_unrelated_text():
+    with planted({"MY_SERVICE_TOKEN": "correct-horse-battery-staple-42"}):
+        text = "correct-horse\nbattery\nstaple is a phrase, not the key\n"
+        assert R.redact(text) == text
