@@ -496,8 +496,7 @@ def test_committed_example_still_replays_its_first_round(fifo, tmp_path):
     still hash to the recorded ones. If this fails after a prompt change, re-record it with
     `python bench/llm_harness.py --record-example coverage/fifo_llm_example`."""
     example = ROOT / "coverage" / "fifo_llm_example"
-    if not example.is_dir():
-        pytest.skip("no committed example")
+    assert example.is_dir(), "coverage/fifo_llm_example is committed and must be there"
     design, spec = fifo
     gen = get_generator("openai/stub", replay=True, cache_dir=str(example / "llm-cache"),
                         run_dir=str(tmp_path), root=str(ROOT))
@@ -666,8 +665,7 @@ def test_fallback_rounds_are_named_in_summary_and_console(capsys):
     from dv.report.closure import summary_markdown
 
     example = ROOT / "coverage" / "fifo_llm_example" / "closure.json"
-    if not example.is_file():
-        pytest.skip("no committed example")
+    assert example.is_file(), "coverage/fifo_llm_example is committed and must be there"
     rec = json.loads(example.read_text())
     why = "the answer was still invalid after 2 repair turn(s)"
     from dv.gen.llm import RoundLog
