@@ -113,6 +113,10 @@ def print_run(run: ProveRun) -> None:
             console.print(f"  {r.prop.name}: {r.replay.message}")
     for n in run.notes:
         console.print(f"  note: {n}")
+    if run.assumptions:  # a verdict under an assumption must say so
+        console.print(f"  [bold]assumed[/bold]: every verdict above holds only under "
+                      f"{len(run.assumptions)} assumption(s): " + ", ".join(
+                          f"{a.label or a.name} ({a.location})" for a in run.assumptions))
     for r in run.results:
         if r.vcd:
             console.print(f"  trace {r.prop.name}: {r.vcd}")
@@ -162,10 +166,18 @@ def print_run(run: ProveRun) -> None:
 @click.option("--allow-inconclusive", is_flag=True,
               help="Exit 0 when every verdict is inconclusive (unknown, holds to depth N, not "
                    "reached); the default exits 1.")
+@click.option("--protocols", is_flag=True,
+              help="Also check the protocol rules of the design's standard interfaces (as "
+                   "`dv inspect` lists them): on its outputs as assertions, on its inputs as "
+                   "assumptions (every verdict then holds under them).")
+@click.option("--interface", "interfaces", multiple=True, metavar="LINE",
+              help="With --protocols: correct the recognition ('none', 'no NAME', or 'NAME = "
+                   "PROTOCOL role=port ...'); the spec's interfaces block is read too.")
 @click.option("--no-reset-init", is_flag=True, hidden=True,
               help="The same as --init initial (older option).")
 def prove_command(rtl, top, defines, includes, params, props, spec, depth, mode, timeout, out,
-                  jobs, no_replay, undefines, init, allow_inconclusive, no_reset_init):
+                  jobs, no_replay, undefines, init, allow_inconclusive, protocols, interfaces,
+                  no_reset_init):
     """Prove, refute or cover the design's properties with Yosys and Z3."""
     from dv.files import check_writable_dir
     from dv.formal.prove import ProveOptions, run_prove
@@ -175,7 +187,10 @@ def prove_command(rtl, top, defines, includes, params, props, spec, depth, mode,
         init = "initial"
     opts = ProveOptions(depth=depth, mode=mode, timeout=timeout, jobs=jobs, out=Path(out),
                         replay=not no_replay, init=init,
-                        allow_inconclusive=allow_inconclusive, root=Path.cwd())
+                        allow_inconclusive=allow_inconclusive, root=Path.cwd(),
+                        protocols=protocols, interfaces=tuple(interfaces))
+    if interfaces and not protocols:
+        raise click.UsageError("--interface only matters with --protocols.")
     run = run_prove(list(rtl), top=top, defines=_kv(defines, "-D", bare=True),
                     includes=list(includes), params=_kv(params, "-G"), props=list(props),
                     undefines=list(undefines),

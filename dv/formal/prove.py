@@ -60,6 +60,8 @@ class ProveOptions:
     allow_inconclusive: bool = False
     root: Path = field(default_factory=Path.cwd)
     yosys_timeout: float = 600.0
+    protocols: bool = False  # the interfaces' protocol rules join the properties
+    interfaces: tuple[str, ...] = ()  # --interface lines (correct or refuse a recognition)
 
 
 @dataclass
@@ -257,8 +259,11 @@ def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
             spec: str | Path | Spec | None = None, out: Path = Path("."),
             root: Path | None = None, reset_init: bool = True, yosys_timeout: float = 600.0,
             progress: Progress | None = None, init: str = "auto",
-            undefines: Sequence[str] = ()) -> Prepared:
-    """Read the design, collect and lower its properties, and build the SMT2 model."""
+            undefines: Sequence[str] = (), protocols: bool = False,
+            interfaces: Sequence[str] = ()) -> Prepared:
+    """Read the design, collect and lower its properties, and build the SMT2 model.
+    ``protocols``: the rules of the design's standard interfaces join them (assertions on
+    its outputs, assumptions on its inputs; ``interfaces`` are ``--interface`` lines)."""
     from dv.design.frontend import load_design
     from dv.design.spec import parse_spec
 
@@ -272,6 +277,12 @@ def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
         if not pf.is_file():
             raise InputError(f"the properties file {pf} does not exist.", file=str(pf),
                              hint="Pass --props with a SystemVerilog file.")
+    proto_notes: list[str] = []
+    if protocols:
+        pf, proto_notes = _protocol_props(rtl, top, defines, includes, params, spec, interfaces,
+                                          Path(out), root)
+        if pf is not None:
+            props_paths.append(pf)
     # the props files are read with the RTL (FORMAL defined, as for Yosys): a props module
     # that wraps the design becomes the top; one bound into it leaves the design the top
     design = load_design([*rtl, *props_paths], top=top,
@@ -325,7 +336,7 @@ def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
                              root=root)
     _check_something_read(properties, model, rtl_paths, props_paths, list(undefines), root,
                           list(design.defines))
-    notes: list[str] = []
+    notes: list[str] = list(proto_notes)
     lost = _lost_checks(model)
     if lost:
         notes.append(f"{len(lost)} elaborated check(s) are not in the model: "
@@ -346,6 +357,39 @@ def prepare(rtl: Sequence[str | Path], *, top: str | None = None,
                     (collected.monitor_instance if collected.monitor is not None else "")
                     or ("dv_mon_i" if collected.checker_monitors else ""),
                     resolved, reason, census)
+
+
+def _protocol_props(rtl: Sequence[str | Path], top: str | None,
+                    defines: Mapping[str, str] | None, includes: Sequence[str | Path],
+                    params: Mapping[str, str] | None, spec: str | Path | Spec | None,
+                    interfaces: Sequence[str], out: Path, root: Path
+                    ) -> tuple[Path | None, list[str]]:
+    """``dv prove --protocols``: the design's interfaces (recognised, corrected by the spec's
+    ``interfaces`` block and ``interfaces``) and their rules, written as a props file bound
+    into the design; the file (None when there is no rule) and notes saying what was added."""
+    from dv.design.frontend import load_design
+    from dv.design.interfaces import attach_interfaces
+    from dv.design.spec import parse_spec
+    from dv.protocols.props import write_protocol_props
+
+    dut = load_design(list(rtl), top=top, defines=dict(defines or {}),
+                      include_dirs=list(includes), overrides=params, root=root)
+    spec_obj = parse_spec(spec) if isinstance(spec, str | Path) else spec
+    itfs = attach_interfaces(dut, spec_obj, tuple(interfaces))
+    path = Path(out) / "build" / "formal" / f"{dut.top}-protocols" / f"{dut.top}_protocol.sv"
+    rules = write_protocol_props(dut, _abs(path, root),
+                                 f"// Protocol rules of {dut.top}'s interfaces, written by dv "
+                                 "prove --protocols.")
+    if not rules:
+        named = ", ".join(f"{i.name} ({i.protocol})" for i in itfs) or "none"
+        return None, [f"--protocols: no protocol rule applies (interfaces: {named})"]
+    asserts = [r.label for r in rules if r.kind == "assert"]
+    assumes = [r.label for r in rules if r.kind == "assume"]
+    named = ", ".join(sorted({f"{r.interface} ({r.protocol})" for r in rules}))
+    return _abs(path, root), [
+        f"--protocols: {len(asserts)} protocol rule(s) on the design's outputs checked as "
+        f"assertions and {len(assumes)} on its inputs taken as assumptions, from the "
+        f"interfaces {named}"]
 
 
 def _census(design: Design, rtl: Sequence[Path], props: Sequence[Path],
@@ -510,7 +554,8 @@ def run_prove(rtl: Sequence[str | Path], *, top: str | None = None,
                    undefines=undefines,
                    props=props, spec=spec, out=Path(opts.out), root=opts.root,
                    reset_init=opts.reset_init, yosys_timeout=opts.yosys_timeout,
-                   progress=note, init=opts.init)
+                   progress=note, init=opts.init, protocols=opts.protocols,
+                   interfaces=opts.interfaces)
     design, model, properties, reset = prep.design, prep.model, prep.properties, prep.reset
     formal_dir = Path(opts.out) / "coverage" / design.top / "formal"
     run = ProveRun(design, model, opts, formal_dir=formal_dir, notes=list(prep.notes),
@@ -762,7 +807,7 @@ def write_reports(run: ProveRun) -> None:
         "options": {"depth": run.options.depth, "mode": run.options.mode,
                     "timeout": run.options.timeout, "init": run.options.init,
                     "allow_inconclusive": run.options.allow_inconclusive,
-                    "replay": run.options.replay},
+                    "replay": run.options.replay, "protocols": run.options.protocols},
         "frame": {"init": run.init, "text": run.frame, "how": run.init_reason},
         "outcome": run.outcome,
         "engine": {"solver": _engine.SOLVER,

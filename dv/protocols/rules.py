@@ -37,6 +37,20 @@ def statement(itf: Interface, kind: str, body: str) -> str:
     return f"{kind} property ({clk}{dis}{body});"
 
 
+def reset_rule(itf: Interface, hs: Handshake, spec: str) -> Rule | None:
+    """``valid`` low during reset (AMBA AXI A3.1.2, AXI4-Stream 2.7.2): from the second clock
+    edge of a reset on (a synchronous reset clears it at the first), while the reset lasts.
+    Not disabled by the reset, which it is about. None without a reset or a clock."""
+    if itf.reset is None or itf.clock is None:
+        return None
+    kind = kind_for(hs.driver)
+    body = f"({itf.reset}) ##1 ({itf.reset}) |-> !{hs.valid}"
+    return Rule(f"proto_{_ident(hs.name)}_valid_low_in_reset", kind,
+                f"{kind} property (@(posedge {itf.clock}) {body});",
+                f"{hs.valid} low during reset ({spec})", itf.name, itf.protocol,
+                True)  # the generated stimulus drives every input to 0 during reset
+
+
 def kind_for(driver: str) -> str:
     return "assert" if driver == "design" else "assume"
 
