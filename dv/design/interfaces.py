@@ -575,6 +575,9 @@ def attach_interfaces(design: Design, spec=None, given: Iterable[str] = ()) -> l
     ``--interface`` values (which come last and win)."""
     lines = spec_choice_lines(spec) + [(g, "--interface") for g in given]
     design.interfaces = choose(design, parse_choices(lines) if lines else None)
+    from dv.protocols.transport import attach_checks  # the spec's checks: [...] on the pairs
+
+    attach_checks(design, spec)
     return design.interfaces
 
 
@@ -583,3 +586,54 @@ def interfaces_of(design: Design) -> list[Interface]:
     if getattr(design, "interfaces", None) is None:
         design.interfaces = recognise(design)
     return design.interfaces
+
+
+# -- request/acknowledge pairs the stimulus drives --------------------------------------------
+
+@dataclass(frozen=True)
+class RequestPair:
+    """A request the environment drives and the design's answer, for reactive stimulus
+    (``transactions`` segments): ``req`` is a 1-bit data input, ``ack`` a 1-bit output whose
+    value ``ack_value`` ends the operation; ``hold_req`` keeps the request high until then
+    (four-phase req/ack), else it is a one-cycle pulse (start/done, cmd/busy)."""
+
+    req: str
+    ack: str
+    ack_value: int = 1
+    hold_req: bool = False
+    evidence: str = ""
+
+
+_REQUEST_KEYS = ("start", "go", "cmd", "trigger", "kick", "launch")
+_ANSWER_KEYS = (("done", 1), ("finish", 1), ("finished", 1), ("complete", 1), ("busy", 0))
+
+
+def request_pairs(design: Design) -> list[RequestPair]:
+    """Request/acknowledge pairs whose request the environment drives: each ``req_ack``
+    interface the design sinks (four-phase: the request is held until the acknowledge), and
+    1-bit ``<stem>start``/``go``/``cmd``/... inputs with a ``<stem>done``/``finish``/
+    ``complete`` output (done high ends the operation) or else a ``<stem>busy`` output (busy
+    low ends it), the request being a pulse. Ports of other recognised interfaces are left
+    alone, and so are configuration inputs."""
+    itfs = interfaces_of(design)
+    out = [RequestPair(i.port("req") or "", i.port("ack") or "", 1, True,
+                       f"{i.port('req')}/{i.port('ack')}: req_ack interface the design sinks")
+           for i in itfs if i.protocol == "req_ack" and i.direction == "sink"
+           and i.port("req") and i.port("ack")]
+    used = {p for i in itfs for p in i.ports()}
+    outs = [p for p in design.outputs() if p.width == 1 and p.name not in used]
+    for req in design.data_inputs():
+        if req.width != 1 or req.name in used or req.role == "config" or req.name in \
+                design.held:
+            continue
+        s = _split(req.name, _REQUEST_KEYS)
+        if s is None:
+            continue
+        for key, value in _ANSWER_KEYS:
+            ack = next((p for p in outs if _split(p.name, (key,)) == (s[0], key)), None)
+            if ack is not None:
+                out.append(RequestPair(req.name, ack.name, value, False,
+                                       f"{req.name} (input) starts an operation, {ack.name} "
+                                       f"(output) {'high' if value else 'low'} ends it"))
+                break
+    return out

@@ -11,6 +11,11 @@ Format (see ``rtl_examples/fifo/fifo.md``):
   ``line``, ``branch``, ``expr``, ``toggle``, ``user``, ``fsm`` or ``*`` (every point on the
   line); ``toggle`` may name a signal bit with ``toggle:<signal>``. The reason is mandatory.
   These points are waived: never counted as hit, never counted against the goal.
+- A fenced block tagged ``python scoreboard`` (at most one) holds a reference model written by
+  the engineer: Python defining ``SCOREBOARD(txn, prev)`` (and optionally
+  ``SCOREBOARD_RESET(first)``), the slot an LLM fills otherwise. It is kept verbatim here;
+  ``dv.gen.validate.spec_scoreboard`` checks it against the design exactly as it checks
+  model-written code, and the built-in generator runs it in the testbench's scoreboard slot.
 """
 
 from __future__ import annotations
@@ -67,6 +72,14 @@ class Waiver:
         return True
 
 
+@dataclass(frozen=True)
+class SpecScoreboard:
+    """The spec's ``python scoreboard`` block: its source and where it sits in the spec."""
+
+    source: str
+    line: int  # spec line of the block's first source line
+
+
 @dataclass
 class Spec:
     path: str
@@ -74,6 +87,7 @@ class Spec:
     sections: list[Section] = field(default_factory=list)
     properties: list[SvaProperty] = field(default_factory=list)
     waivers: list[Waiver] = field(default_factory=list)
+    scoreboard: SpecScoreboard | None = None
 
     @property
     def text(self) -> str:
@@ -175,6 +189,14 @@ def parse_spec_text(text: str, path: str = "<spec>") -> Spec:
                 spec.properties.extend(_parse_sva(block, i + 2, path))
             elif tag == "unreachable":
                 spec.waivers.extend(_parse_waivers(block, i + 2, path))
+            elif tag == "python" and "scoreboard" in raw.strip()[len(marker):].split()[1:]:
+                if spec.scoreboard is not None:
+                    raise InputError(
+                        "a second ```python scoreboard block: a spec holds one reference "
+                        f"model (the first is at line {spec.scoreboard.line - 1}).",
+                        file=path, line=i + 1,
+                        hint="Merge the two into one block defining SCOREBOARD(txn, prev).")
+                spec.scoreboard = SpecScoreboard("\n".join(block), i + 2)
             body.extend(lines[i : j + 1])
             i = j + 1
             continue

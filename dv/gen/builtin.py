@@ -3,7 +3,12 @@
 It knows the ports, widths, reset and FSM encodings, and the source conditions that guard each
 uncovered statement. It does not know what the design is for, so it writes no reference model:
 its checks are the structural ones the harness runs (no X/Z on outputs, legal FSM states) plus
-the designer's own properties from the spec.
+the designer's own properties from the spec, and the spec's own reference model when the spec
+carries a ``python scoreboard`` block (validated like model-written code, run in the same slot).
+
+Request/acknowledge pairs the design answers (start/done, cmd/busy, req/ack: see
+:func:`dv.design.interfaces.request_pairs`) get reactive ``transactions`` tests: operands held
+stable from the request until the acknowledge, in every round.
 
 Round 0 is a spread of constrained-random tests. Each later round reads the open holes: the
 input values named in their guarding conditions and expression rows become held values and
@@ -46,9 +51,11 @@ class BuiltinGenerator(Generator):
             TestPlan("r0_reset", {"segments": _with_resets(_phased(design, rng, 4, 200))},
                      "phased random with reset asserted in the middle of activity"),
         ]
+        tests += _transaction_tests(design, rng, 0)
         _sweep_config(design, tests, 0)
         props = list(spec.properties) if spec is not None else []
-        return Bundle(round=0, tests=tests, properties=props)
+        return Bundle(round=0, tests=tests, properties=props,
+                      scoreboard=spec_model(design, spec))
 
     def strategies(self, design: Design) -> tuple[str, ...]:
         """``holes`` (directed values read from the holes, a long run, corners: the default),
@@ -58,6 +65,11 @@ class BuiltinGenerator(Generator):
         return ("holes", *(("config",) if _free_configs(design) else ()), "longer", "seeds")
 
     def next_round(self, design: Design, spec: Spec | None, ctx: RoundContext) -> Bundle:
+        bundle = self._next_round(design, spec, ctx)
+        bundle.scoreboard = spec_model(design, spec)  # every round module sets the slot
+        return bundle
+
+    def _next_round(self, design: Design, spec: Spec | None, ctx: RoundContext) -> Bundle:
         if ctx.strategy == "config" and _free_configs(design):
             return self._config_round(design, ctx)
         if ctx.strategy == "longer":
@@ -174,6 +186,8 @@ class BuiltinGenerator(Generator):
             {"cycles": 8 * _widest(design), "data": "walk",
              "default_bias": rng.choice(BIAS_LEVELS)}]},
             "corner values and walking ones under a new seed"))
+        tests += _transaction_tests(design, rng, ctx.round,
+                                    {k: sorted(v) for k, v in union.items()})
         if needs_reset:
             tests.append(TestPlan(f"r{ctx.round}_reset", {
                 "segments": _with_resets(_phased(design, rng, 6, 150))},
@@ -237,6 +251,59 @@ def _directed(design: Design, rng: random.Random, cons: dict[str, tuple[int, ...
         base["hold"] = 0.85
         segs.append(base)
     return segs
+
+
+TXN_COUNT = 150  # operations per transactions segment
+TXN_TIMEOUT = 1000  # cycles to wait for an acknowledge before the test fails
+
+
+def spec_model(design: Design, spec: Spec | None) -> str | None:
+    """The spec's ``python scoreboard`` block, validated like model-written code (a refusal is
+    an :class:`~dv.errors.InputError` at the spec's line), with dv's scoreboard wrapper; None
+    when the spec has none."""
+    from dv.gen.validate import DesignView, spec_scoreboard
+
+    if spec is None or getattr(spec, "scoreboard", None) is None:
+        return None
+    info = spec_scoreboard(spec, DesignView.of(design))
+    if info is None:
+        return None
+    from dv.gen.llm import wrap_scoreboard
+
+    return wrap_scoreboard(info, f"the engineer in the spec {spec.path}", 0)
+
+
+def _transaction_tests(design: Design, rng: random.Random, rnd: int,
+                       prefer: dict[str, list[int]] | None = None) -> list[TestPlan]:
+    """One reactive test per request/acknowledge pair: ``TXN_COUNT`` operations with uniform
+    random operands, then as many with corner values (``prefer``: values the holes ask for,
+    preferred for the operands instead)."""
+    from dv.design.interfaces import request_pairs
+
+    inputs = {p.name: p for p in design.data_inputs()}
+    tests = []
+    for k, pair in enumerate(request_pairs(design)):
+        seg = {"kind": "transactions", "req": pair.req, "ack": pair.ack,
+               "ack_value": pair.ack_value, "hold_req": pair.hold_req, "count": TXN_COUNT,
+               "timeout": TXN_TIMEOUT, "gap": 2}
+        name = f"r{rnd}_transactions{'_' + str(k) if k else ''}"
+        what = (f"{2 * TXN_COUNT} {pair.req}/{pair.ack} operations, operands held stable "
+                f"until {pair.ack}=={pair.ack_value}")
+        if prefer is None:
+            segs = [{**seg, "corner_p": 0.1}, {**seg, "data": "corner"}]
+            tests.append(TestPlan(name, {"segments": segs},
+                                  what + ": uniform, then corner operands"))
+            continue
+        values = {n: list(v) for n, v in prefer.items()
+                  if n != pair.req and n in inputs and inputs[n].width > 1}
+        bias = {n: 0.97 if v == [1] else 0.03 for n, v in prefer.items()
+                if n != pair.req and n in inputs and inputs[n].width == 1 and len(v) == 1}
+        segs = [{**seg, "values": values, "bias": bias, "hold": 0.85},
+                {**seg, "data": rng.choice(("uniform", "corner"))}]
+        tests.append(TestPlan(name, {"segments": segs, "seed": rng.getrandbits(32)},
+                              what + (": operands prefer the values the holes ask for"
+                                      if values or bias else " under a new seed")))
+    return tests
 
 
 def _widest(design: Design) -> int:

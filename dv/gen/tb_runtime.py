@@ -110,6 +110,8 @@ class Stimulus:
     Segment keys: ``cycles``; ``bias`` {1-bit input: probability of 1}; ``default_bias``;
     ``values`` {input: [values to prefer]} held with probability ``hold``; ``data``
     ("uniform" | "corner" | "walk"); ``corner_p`` (probability of a corner value when uniform).
+    The same keys shape the random operands of a reactive ``transactions`` segment and the
+    ``"random"`` values of an ``until`` segment (see :class:`PlanSequence`).
     """
 
     def __init__(self, rng: random.Random, segment: dict, config: dict | None = None):
@@ -155,11 +157,50 @@ def idle_values(config: dict | None = None) -> dict:
 
 
 class PlanSequence(uvm_sequence):
-    """Runs a test plan: a list of stimulus segments and reset pulses."""
+    """Runs a test plan: a list of segments, one after the other. Every item is one clock cycle.
+
+    Open-loop segments (their values chosen before the cycle, without looking at the design):
+
+    - ``{"kind": "reset", "cycles": N}``: reset asserted for N cycles (at least each reset
+      port's own length), inputs idle;
+    - a stimulus segment (no ``kind``): ``cycles`` of biased random values, see
+      :class:`Stimulus`.
+
+    Reactive segments (closed-loop: each cycle's values are chosen at the falling edge where the
+    driver applies them, from the outputs the design shows at that edge, which are the outputs
+    the monitor records for that cycle; see :class:`Reactive`):
+
+    - ``{"kind": "until", "drive": {input: value | "random"}, "until": {"signal": output,
+      "equals": v}, "timeout": N, "then_cycles": k}``: hold the named inputs (``"random"``: one
+      random value, chosen once and held) and the others idle, until ``output == v`` is seen; the
+      cycle in which it is seen still holds them (a condition that depends combinationally on
+      the held inputs completes at the next edge), then ``k`` more cycles (default 0). Not seen
+      on any of the ``N`` cycles after the first: the test fails with "no <output>==v within N
+      cycles of the request at cycle C" and the rest of the plan is skipped (a hang is a failed
+      check, not a simulation timeout).
+    - ``{"kind": "transactions", "req": input, "ack": output, "count": N, "timeout": T,
+      "ack_value": 1, "hold_req": false, "gap": G, ...}``: N request/acknowledge operations.
+      Each one: random operands on every other input (the stimulus keys ``values``, ``hold``,
+      ``data``, ``corner_p``, ``bias``, ``default_bias`` shape them), ``req`` asserted, the
+      operands held stable until ``ack == ack_value`` is seen (the cycle it is seen still holds
+      them), then 0..G idle cycles with ``req`` low and random operands. ``hold_req`` false
+      (start/done, cmd/busy): ``req`` is a one-cycle pulse; true (four-phase req/ack): ``req``
+      stays high until the acknowledge, then dv waits for ``ack`` to leave ``ack_value`` again
+      before the next request. Timeouts fail the test as above, naming the transaction.
+
+    Inputs held by the user (``--hold``) and configuration inputs keep their test value in
+    every segment.
+    """
 
     def __init__(self, name: str, plan: dict):
         super().__init__(name)
         self.plan = plan
+        self.count = 0  # items applied so far: item n is applied at the n-th falling edge
+
+    async def send(self, item) -> None:
+        await self.start_item(item)
+        await self.finish_item(item)
+        self.count += 1
 
     async def body(self):
         # follows cocotb's per-test seed, mixed with the plan's own (a "new seeds" round)
@@ -169,15 +210,155 @@ class PlanSequence(uvm_sequence):
             if seg.get("kind") == "reset":
                 cycles = max([seg.get("cycles", 2)] + [r.get("cycles", 0) for r in RESETS])
                 for _ in range(cycles):
-                    item = DvItem("reset", idle_values(config), reset=True)
-                    await self.start_item(item)
-                    await self.finish_item(item)
+                    await self.send(DvItem("reset", idle_values(config), reset=True))
+                continue
+            if seg.get("kind") in REACTIVE_KINDS:
+                runner = Reactive(rng, seg, config)
+                while not runner.finished:
+                    await self.send(ReactiveItem("item", runner, self.count + 1))
+                if runner.failure:
+                    self.report_failure(*runner.failure)
+                    return  # the rest of the plan would only pile up consequences
                 continue
             stim = Stimulus(rng, seg, config)
             for _ in range(seg["cycles"]):
-                item = DvItem("item", stim.next())
-                await self.start_item(item)
-                await self.finish_item(item)
+                await self.send(DvItem("item", stim.next()))
+
+    def report_failure(self, cycle: int, msg: str) -> None:
+        """A reactive segment timed out: a failed check of the test (the checker's error list,
+        so the test fails at its check phase with the message), never a hang."""
+        env = self.sequencer.get_parent() if self.sequencer is not None else None
+        checker = getattr(env, "checker", None)
+        if checker is not None and hasattr(checker, "error"):
+            checker.error({"cycle": cycle}, msg)
+        else:
+            raise AssertionError(f"cycle {cycle}: {msg}")
+
+
+REACTIVE_KINDS = ("until", "transactions")
+
+
+def observe(name: str):
+    """An output's value now (None while it is X/Z)."""
+    return read(getattr(cocotb.top, name))
+
+
+class ReactiveItem(DvItem):
+    """An item whose values are chosen when the driver reads them, which it does at the falling
+    edge where it applies them: the segment then sees the outputs of that very cycle."""
+
+    def __init__(self, name: str, runner: Reactive, cycle: int):
+        self._values: dict | None = None
+        self._runner = runner
+        self.cycle = cycle
+        super().__init__(name)
+
+    @property
+    def values(self) -> dict:
+        if self._values is None:
+            self._values = self._runner.step(self.cycle)
+        return self._values
+
+    @values.setter
+    def values(self, value: dict) -> None:
+        if value:
+            self._values = value
+
+
+class Reactive:
+    """One reactive segment (``until`` or ``transactions``, see :class:`PlanSequence`), run as a
+    generator: each ``step(cycle)`` looks at the design's outputs now and returns the inputs of
+    this cycle. ``finished`` is set with the segment's last item; ``failure`` is
+    ``(cycle, message)`` after a timeout (that cycle's inputs are idle)."""
+
+    def __init__(self, rng: random.Random, segment: dict, config: dict | None = None):
+        self.rng = rng
+        self.seg = segment
+        self.config = config or {}
+        self.stim = Stimulus(rng, segment, config)
+        self.finished = False
+        self.failure: tuple[int, str] | None = None
+        self.cycle = 0
+        self.gen = self.until() if segment["kind"] == "until" else self.transactions()
+
+    def step(self, cycle: int) -> dict:
+        self.cycle = cycle
+        try:
+            values, last = next(self.gen)
+        except StopIteration:  # every path yields its last item flagged: not reached
+            values, last = idle_values(self.config), True
+        if last:
+            self.finished = True
+        return values
+
+    def seen(self, cond: dict) -> bool:
+        return observe(cond["signal"]) == cond["equals"]
+
+    def fail(self, msg: str):
+        self.failure = (self.cycle, msg)
+        return idle_values(self.config), True
+
+    def held(self, drive: dict) -> dict:
+        """Idle inputs, the named ones at their value ("random": one random value)."""
+        values = idle_values(self.config)
+        for name, value in drive.items():
+            if name in values and name not in self.stim.config:
+                values[name] = self.stim.value(name, INPUTS[name]) if value == "random" else value
+        return values
+
+    def until(self):
+        seg, cond = self.seg, self.seg["until"]
+        values, start, timeout = self.held(seg.get("drive", {})), self.cycle, seg["timeout"]
+        then = seg.get("then_cycles", 0)
+        yield values, False
+        waited = 0
+        while not self.seen(cond):
+            waited += 1
+            if waited > timeout:
+                yield self.fail(f"no {cond['signal']}=={cond['equals']} within {timeout} "
+                                f"cycles of the request at cycle {start} (until segment)")
+                return
+            yield values, False
+        for _ in range(then):
+            yield values, False
+        yield values, True
+
+    def transactions(self):
+        seg = self.seg
+        req, ack, value = seg["req"], seg["ack"], seg.get("ack_value", 1)
+        hold, timeout, gap = seg.get("hold_req", False), seg["timeout"], seg.get("gap", 0)
+        count = seg["count"]
+        for n in range(1, count + 1):
+            ops = self.stim.next()
+            ops[req] = 1
+            start = self.cycle
+            yield ops, False
+            waiting = {**ops, req: 1 if hold else 0}
+            waited = 0
+            while observe(ack) != value:
+                waited += 1
+                if waited > timeout:
+                    yield self.fail(f"no {ack}=={value} within {timeout} cycles of the request "
+                                    f"({req}) at cycle {start}, transaction {n} of {count}")
+                    return
+                yield waiting, False
+            idle = n == count and not hold
+            yield waiting, idle and gap == 0
+            if idle and gap == 0:
+                return
+            waited = 0
+            while hold and observe(ack) == value:  # four-phase: the acknowledge returns to idle
+                waited += 1
+                if waited > timeout:
+                    yield self.fail(f"{ack} still =={value} {timeout} cycles after {req} fell "
+                                    f"at cycle {start}, transaction {n} of {count}")
+                    return
+                yield {**self.stim.next(), req: 0}, False
+            pause = self.rng.randint(0, gap) if gap else 0
+            if n == count:
+                pause = max(pause, 1)  # the segment's last item
+            for i in range(pause):
+                yield {**self.stim.next(), req: 0}, n == count and i == pause - 1
 
 
 class DvDriver(uvm_driver):

@@ -6,7 +6,10 @@ scoreboard, an assertion's label) and what is allowed instead, so it can go back
 as a precise repair request:
 
 - ``plans``: the PLAN dicts the harness's ``PlanSequence``/``Stimulus`` run; every key and value
-  range is checked against the design's data inputs (widths, 1-bit biases).
+  range is checked against the design's data inputs (widths, 1-bit biases). Reactive segments
+  (``until``: hold inputs until an output condition; ``transactions``: N request/acknowledge
+  operations) must name real data inputs to drive and real outputs to wait on, values that fit,
+  and a positive, bounded timeout and count.
 - ``scoreboard``: Python source of ``def SCOREBOARD(txn, prev)``. It must parse; it may use only
   an allow-list of builtins, the names it binds itself (resolved with Python's scopes) and
   ``math`` (``from math import`` names math's functions and constants only); every binding
@@ -135,6 +138,14 @@ MAX_SEGMENT_CYCLES = 50_000
 MAX_PLAN_CYCLES = 200_000
 MAX_RESET_CYCLES = 100
 MAX_VALUES = 64
+REACTIVE_KINDS = ("until", "transactions")  # closed-loop segments (see PlanSequence)
+UNTIL_KEYS = ("kind", "drive", "until", "timeout", "then_cycles")
+TRANSACTION_KEYS = ("kind", "req", "ack", "ack_value", "hold_req", "count", "timeout", "gap")
+STIMULUS_KEYS = ("bias", "default_bias", "values", "hold", "data", "corner_p")
+MAX_TIMEOUT = 10_000
+MAX_TRANSACTIONS = 10_000
+MAX_THEN_CYCLES = 1_000
+MAX_GAP = 100
 ANSWER_KEYS = ("plans", "scoreboard", "cover_points", "assertions", "verdicts", "notes")
 _TEST_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
 _LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
@@ -500,7 +511,7 @@ def validate_plans(plans: list[Any], view: DesignView, round_index: int,
                                     f"segments per plan, got {len(segs)}."))
         clean = [_segment(s, view, f"{where}.segments[{j}]", problems)
                  for j, s in enumerate(segs[:MAX_SEGMENTS])]
-        total = sum(s.get("cycles", 0) for s in clean if s)
+        total = sum(segment_max_cycles(s) for s in clean if s)
         if total > MAX_PLAN_CYCLES:
             problems.append(Problem("plans", f"{where}.segments", f"the plan runs {total} "
                                     f"cycles; at most {MAX_PLAN_CYCLES} per plan."))
@@ -515,6 +526,8 @@ def _segment(seg: Any, view: DesignView, where: str, problems: list[Problem]) ->
         problems.append(Problem("plans", where, "a segment is an object, e.g. {\"cycles\": "
                                 "200, \"bias\": {...}}."))
         return {}
+    if seg.get("kind") in REACTIVE_KINDS:
+        return _reactive_segment(seg, view, where, problems)
     unknown = [k for k in seg if k not in PLAN_KEYS]
     if unknown:
         problems.append(Problem("plans", where, f"unknown key(s) {unknown}; a segment's keys "
@@ -523,7 +536,8 @@ def _segment(seg: Any, view: DesignView, where: str, problems: list[Problem]) ->
     if kind is not None:
         if kind != "reset":
             problems.append(Problem("plans", f"{where}.kind", f"kind {kind!r} is unknown; the "
-                                    "only kind is \"reset\" (omit 'kind' for stimulus)."))
+                                    "kinds are \"reset\", \"until\" and \"transactions\" "
+                                    "(omit 'kind' for random stimulus)."))
             return {}
         if view.reset is None:
             problems.append(Problem("plans", f"{where}.kind", "the design has no reset: "
@@ -588,6 +602,147 @@ def _segment(seg: Any, view: DesignView, where: str, problems: list[Problem]) ->
                         good.append(v)
                 out["values"][name] = good
     return out
+
+
+def segment_max_cycles(seg: dict) -> int:
+    """The most cycles a (validated) segment can run: a reactive one at its timeouts."""
+    if seg.get("kind") == "until":
+        return 1 + seg["timeout"] + 1 + seg.get("then_cycles", 0)
+    if seg.get("kind") == "transactions":
+        per = 2 + seg["timeout"] * (2 if seg.get("hold_req") else 1) + seg.get("gap", 0)
+        return seg["count"] * per + 1
+    return seg.get("cycles", 0)
+
+
+def _reactive_segment(seg: dict, view: DesignView, where: str, problems: list[Problem]) -> dict:
+    """An ``until`` or ``transactions`` segment (see ``PlanSequence`` in the runtime)."""
+    kind = seg["kind"]
+    keys = (UNTIL_KEYS if kind == "until" else TRANSACTION_KEYS) + STIMULUS_KEYS
+    unknown = [k for k in seg if k not in keys]
+    if unknown:
+        problems.append(Problem("plans", where, f"unknown key(s) {unknown}; a {kind} "
+                                f"segment's keys are {', '.join(keys)}."))
+    out: dict[str, Any] = {"kind": kind}
+    before = len(problems)
+    if "timeout" not in seg:
+        problems.append(Problem("plans", f"{where}.timeout", f"a {kind} segment needs "
+                                f"'timeout' (1..{MAX_TIMEOUT} cycles): a design that never "
+                                "answers then fails the test instead of hanging it."))
+    else:
+        out["timeout"] = _int(seg["timeout"], 1, MAX_TIMEOUT, f"{where}.timeout", problems)
+    if kind == "until":
+        drive = seg.get("drive", {})
+        if not isinstance(drive, dict):
+            problems.append(Problem("plans", f"{where}.drive", "'drive' maps data inputs to "
+                                    "the value to hold (an integer, or \"random\" for one "
+                                    "random value held)."))
+            drive = {}
+        out["drive"] = {}
+        for name, value in drive.items():
+            if not _input_name(name, view, f"{where}.drive", problems):
+                continue
+            if value == "random":
+                out["drive"][name] = value
+            elif _fits(value, view.inputs[name], f"{where}.drive.{name}", problems):
+                out["drive"][name] = value
+        cond = seg.get("until")
+        if not isinstance(cond, dict) or set(cond) != {"signal", "equals"}:
+            problems.append(Problem("plans", f"{where}.until", "'until' is {\"signal\": "
+                                    "output, \"equals\": value}: the output condition that "
+                                    "ends the segment."))
+        elif _output_name(cond["signal"], view, f"{where}.until.signal", problems) and \
+                _fits(cond["equals"], view.outputs[cond["signal"]], f"{where}.until.equals",
+                      problems):
+            out["until"] = {"signal": cond["signal"], "equals": cond["equals"]}
+        if "then_cycles" in seg:
+            out["then_cycles"] = _int(seg["then_cycles"], 0, MAX_THEN_CYCLES,
+                                      f"{where}.then_cycles", problems)
+    else:
+        req, ack = seg.get("req"), seg.get("ack")
+        if req is None or ack is None:
+            problems.append(Problem("plans", where, "a transactions segment names its "
+                                    "request input 'req' and its acknowledge output 'ack'."))
+        else:
+            if isinstance(req, str) and req in view.inputs and view.inputs[req].width != 1:
+                problems.append(Problem("plans", f"{where}.req", f"the request is a 1-bit "
+                                        f"input; {view.inputs[req].describe()} is wider."))
+            elif _input_name(req, view, f"{where}.req", problems):
+                out["req"] = req
+            if _output_name(ack, view, f"{where}.ack", problems):
+                out["ack"] = ack
+                out["ack_value"] = 1
+                if "ack_value" in seg and _fits(seg["ack_value"], view.outputs[ack],
+                                                f"{where}.ack_value", problems):
+                    out["ack_value"] = seg["ack_value"]
+        if "count" not in seg:
+            problems.append(Problem("plans", f"{where}.count", "a transactions segment needs "
+                                    f"'count' (1..{MAX_TRANSACTIONS})."))
+        else:
+            out["count"] = _int(seg["count"], 1, MAX_TRANSACTIONS, f"{where}.count", problems)
+        if "gap" in seg:
+            out["gap"] = _int(seg["gap"], 0, MAX_GAP, f"{where}.gap", problems)
+        if "hold_req" in seg:
+            if not isinstance(seg["hold_req"], bool):
+                problems.append(Problem("plans", f"{where}.hold_req", "must be true (req "
+                                        "held until the acknowledge) or false (a one-cycle "
+                                        f"pulse), got {seg['hold_req']!r}."))
+            else:
+                out["hold_req"] = seg["hold_req"]
+    stim = {k: v for k, v in seg.items() if k in STIMULUS_KEYS}
+    if stim:  # the operands' shape: checked like a stimulus segment's keys
+        shaped = _segment({**stim, "cycles": 1}, view, where, problems)
+        shaped.pop("cycles", None)
+        out.update(shaped)
+    if len(problems) > before:
+        return {"kind": kind, "timeout": out.get("timeout", 1), "count": 1}
+    return out
+
+
+def _fits(value: Any, sig: SignalInfo, where: str, problems: list[Problem]) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int):
+        problems.append(Problem("plans", where, f"{value!r} is not an integer (write numbers "
+                                "in decimal; JSON has no 0x literals)."))
+        return False
+    if not sig.fits(value):
+        problems.append(Problem("plans", where, f"{value} does not fit {sig.describe()}."))
+        return False
+    return True
+
+
+def _output_name(name: Any, view: DesignView, where: str, problems: list[Problem]) -> bool:
+    if isinstance(name, str) and name in view.outputs:
+        return True
+    if isinstance(name, str) and name in view.inputs:
+        msg = f"{name} is an input: a reactive segment waits on an output of {view.top}."
+    else:
+        msg = f"{name!r} is not an output of {view.top}."
+    problems.append(Problem("plans", where, f"{msg} The outputs are: "
+                            f"{', '.join(view.outputs) or 'none'}."))
+    return False
+
+
+def spec_scoreboard(spec: Any, view: DesignView) -> ScoreboardInfo | None:
+    """The spec's ``python scoreboard`` block, checked exactly like a model's scoreboard.
+    Raises :class:`~dv.errors.InputError` naming the spec's file and line of the first problem
+    (and listing the others); None when the spec has no such block."""
+    from dv.errors import InputError
+
+    block = getattr(spec, "scoreboard", None)
+    if block is None:
+        return None
+    problems: list[Problem] = []
+    info = validate_scoreboard(block.source, view, problems)
+    if problems:
+        first = problems[0]
+        line = block.line + (first.line - 1 if first.line else 0)
+        rest = "; ".join(p.render() for p in problems[1:4])
+        raise InputError(
+            f"the spec's python scoreboard block is refused: {first.render()}"
+            + (f" (also: {rest})" if rest else ""), file=spec.path, line=line,
+            hint="The block is the reference model dv runs in the scoreboard slot; it follows "
+                 "the rules for model-written scoreboards (plain Python, math only, "
+                 "txn[\"in\"|\"out\"|\"fsm\"][name] with the design's names).")
+    return info
 
 
 def _eg(names: list[str]) -> str:
