@@ -254,7 +254,7 @@ def _directed(design: Design, rng: random.Random, cons: dict[str, tuple[int, ...
 
 
 TXN_COUNT = 150  # operations per transactions segment
-TXN_TIMEOUT = 1000  # cycles to wait for an acknowledge before the test fails
+TXN_TIMEOUT = 500  # cycles to wait for an acknowledge before the test fails
 
 
 def spec_model(design: Design, spec: Spec | None) -> str | None:

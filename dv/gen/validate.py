@@ -145,7 +145,7 @@ STIMULUS_KEYS = ("bias", "default_bias", "values", "hold", "data", "corner_p")
 MAX_TIMEOUT = 10_000
 MAX_TRANSACTIONS = 10_000
 MAX_THEN_CYCLES = 1_000
-MAX_GAP = 100
+MAX_TXN_GAP = 100  # idle cycles between two transactions
 ANSWER_KEYS = ("plans", "scoreboard", "cover_points", "assertions", "verdicts", "notes")
 _TEST_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,47}$")
 _LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
@@ -680,7 +680,7 @@ def _reactive_segment(seg: dict, view: DesignView, where: str, problems: list[Pr
         else:
             out["count"] = _int(seg["count"], 1, MAX_TRANSACTIONS, f"{where}.count", problems)
         if "gap" in seg:
-            out["gap"] = _int(seg["gap"], 0, MAX_GAP, f"{where}.gap", problems)
+            out["gap"] = _int(seg["gap"], 0, MAX_TXN_GAP, f"{where}.gap", problems)
         if "hold_req" in seg:
             if not isinstance(seg["hold_req"], bool):
                 problems.append(Problem("plans", f"{where}.hold_req", "must be true (req "
