@@ -225,9 +225,14 @@ def _print_interfaces(design) -> None:
               help="Run the simulations in the OS sandbox (bubblewrap). Default: on when a "
                    "model writes code, off for the built-in generator. --no-sandbox runs model "
                    "code unconfined (warned on every run, recorded in closure.json).")
+@click.option("--learn/--no-learn", default=True, show_default=True,
+              help="Learn a stimulus constraint from a design assertion that the stimulus "
+                   "fired (recorded unconfirmed in closure.json and summary.md); --no-learn: "
+                   "such failures are the design's.")
 @llm_cli_options()
 def generate(rtl, top, defines, includes, params, spec, model, rounds, goal, goal_on,
-             time_budget, seed, out, jobs, test_timeout, formal, sandbox, **llm):
+             time_budget, seed, out, jobs, test_timeout, formal, sandbox,
+             learn, **llm):
     """Generate a testbench, simulate it, and iterate on coverage holes."""
     from dv.design.spec import parse_spec
     from dv.gen.base import get_generator
@@ -249,15 +254,18 @@ def generate(rtl, top, defines, includes, params, spec, model, rounds, goal, goa
     _attach_interfaces(design, spec_obj)
     opts = ClosureOptions(rounds=rounds, goal=goal, goal_kinds=kinds, time_budget=time_budget,
                           seed=seed, out=Path(out), parallel=jobs, test_timeout=test_timeout,
-                          root=Path.cwd(), formal=formal, sandbox=sandbox)
+                          root=Path.cwd(), formal=formal, sandbox=sandbox, learn=learn)
     console.print(f"dv {__version__}: [bold]{design.top}[/bold] with the {generator.name} "
                   f"generator, goal {goal:g}% on {', '.join(kinds)}, up to {rounds} rounds")
     run = run_closure(design, spec_obj, generator, opts, progress=_progress)
     _print_summary(run)
     if run.failed_tests():
+        illegal = sum(1 for t in run.failed_tests() if t.get("cause", "").startswith("illegal"))
         raise VerificationFailure(
-            f"{len(run.failed_tests())} test(s) failed; see coverage/{design.top}/summary.md "
-            "and the logs it names.")
+            f"{len(run.failed_tests())} test(s) failed"
+            + (f" ({illegal} on illegal stimulus: confirm the learned constraint(s) in "
+               "summary.md by writing them into the spec as assumptions)" if illegal else "")
+            + f"; see coverage/{design.top}/summary.md and the logs it names.")
 
 
 def _progress(kind: str, data: object) -> None:

@@ -57,6 +57,9 @@ class ClosureOptions:
     formal_depth: int = 20
     formal_timeout: float = 30.0  # per hole
     sandbox: bool | None = None  # OS sandbox for simulations; None: on when a model writes code
+    # a design assertion fired by stimulus it constrains becomes a stimulus constraint of the
+    # following rounds (dv.gen.constraints); False: such failures are the design's
+    learn: bool = True
 
 
 @dataclass
@@ -72,6 +75,7 @@ class RoundRecord:
     weakened: list[str] = field(default_factory=list)  # checks the generator removed/loosened
     llm: dict = field(default_factory=dict)  # model usage of the round (LLM generator)
     strategy: str = ""  # how the round was aimed: "baseline", or one of generator.strategies()
+    learned: list[str] = field(default_factory=list)  # stimulus constraints learned (ids)
 
 
 @dataclass
@@ -98,6 +102,7 @@ class ClosureRun:
     # a complete record from an earlier run is kept until this one completes: meanwhile this
     # run's record files are named closure.interrupted.json, summary.interrupted.md, ...
     keep_previous_record: bool = False
+    stimulus: object | None = None  # dv.gen.constraints.StimulusConstraints (assumed, learned)
 
     @property
     def waivers(self) -> list[Waiver]:
@@ -137,6 +142,9 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
     props_file: Path | None = None
     try:
         _check_inputs(design, spec, options.root)  # before anything is written (or asked)
+        from dv.gen.constraints import StimulusConstraints
+
+        run.stimulus = StimulusConstraints.of(design, spec, options.root, options.learn)
         t0 = time.monotonic()
         bundle = generator.baseline(design, spec, options.seed)
         _add_protocol_rules(design, bundle)
@@ -170,7 +178,9 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
             run.seconds["total"] = time.monotonic() - start
             _write_results(run, manifest_tests, props_file)
             note("round", record)
-            if run.goal_met():
+            if record.learned and rnd + 1 < options.rounds:
+                pass  # the constraint just learned gets a round to show what it changes
+            elif run.goal_met():
                 kinds = ", ".join(options.goal_kinds)
                 run.stop_reason = f"goal reached ({options.goal:g}% on {kinds})"
                 break
@@ -178,6 +188,8 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
                 run.stop_reason = f"round budget used ({options.rounds} rounds)"
                 break
             stalled = stalled + [strategy] if rnd > 0 and record.new_points == 0 else []
+            if record.learned:
+                stalled = []
             if len(set(stalled[-2:])) == 2:
                 run.stop_reason = (f"stalled after strategies {stalled[-2]} and {stalled[-1]} "
                                    "added nothing")
@@ -202,6 +214,10 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
                                bound_properties=[p.label for p in _bound(bound, bundle)],
                                strategy=strategy)
             bundle = generator.next_round(design, spec, ctx)
+            if record.learned:  # the tests that failed on illegal stimulus, legal this time
+                from dv.gen.constraints import recheck_tests
+
+                bundle.tests += recheck_tests(record.tests, all_tests, rnd)
             if bundle.properties:  # a rebind keeps the protocol rules
                 _add_protocol_rules(design, bundle)
             run.seconds["generation"] += time.monotonic() - t0
@@ -215,6 +231,8 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
                 bound = texts
         if options.formal and run.holes:
             _formal_on_holes(run, note)
+        if run.stimulus is not None and run.rounds and run.rounds[-1].learned:
+            run.stimulus.unapplied("the run ended in the round that learned it")
         run.status = "done"
     except KeyboardInterrupt:
         run.status = "interrupted"
@@ -382,6 +400,8 @@ def _run_round(run: ClosureRun, bundle: Bundle, all_tests: list[TestPlan],
                manifest_tests: list[ManifestTest], note: Progress) -> RoundRecord:
     design, opts = run.design, run.options
     module = harness.round_module_name(design.top, bundle.round)
+    if run.stimulus is not None:  # every plan carries the constraints the driver keeps
+        run.stimulus.attach(bundle.tests)
     kept = write_generated(run.tb_dir / f"{module}.py",
                            harness.header("#", f"round {bundle.round} tests", design,
                                           bundle.generator or run.generator),
@@ -419,6 +439,8 @@ def _run_round(run: ClosureRun, bundle: Bundle, all_tests: list[TestPlan],
             continue
         entry = _test_entry(plan, res, bundle.round, opts.root)
         entry["generator"] = plan.generator or record.generator
+        if run.stimulus is not None:
+            run.stimulus.add_stats(entry, res.run_dir)
         record.tests.append(entry)
         manifest_tests.append(ManifestTest(module, plan.name, opts.seed, res.status,
                                            bundle.round))
@@ -429,6 +451,12 @@ def _run_round(run: ClosureRun, bundle: Bundle, all_tests: list[TestPlan],
             run.coverage.merge(cov, test=plan.name)
     after = sum(1 for p in run.coverage if p.hit)
     record.new_points = after - before
+    if run.stimulus is not None:  # failures on design assertions: illegal stimulus or design
+        learned = run.stimulus.judge(record.tests, {t.name: t.plan for t in bundle.tests},
+                                     bundle.round)
+        record.learned = [c.id for c in learned]
+        record.notes += [f"learned stimulus constraint {c.id} from {c.source}: {c.sv} "
+                         "(unconfirmed: see summary.md)" for c in learned]
     run.holes = find_holes(run.coverage, design.source_map, run.waivers)
     record.open_holes = sum(1 for h in run.holes if h.waiver is None)
     record.summary = {k: v.to_json() for k, v in run.coverage.summary(run.waivers).items()}

@@ -371,6 +371,7 @@ class DvDriver(uvm_driver):
                                       max(1, PERIOD_NS // 4))
 
     def apply(self, item: DvItem) -> None:
+        legalize(item, self.dut)  # stimulus constraints (assumptions, learned ones)
         for rst in RESETS:
             active = rst["active"]
             getattr(self.dut, rst["name"]).value = active if item.reset else 1 - active
@@ -632,6 +633,10 @@ class DvTest(uvm_test):
 
     def build_phase(self):
         self.env = DvEnv("env", self)
+        use_constraints(self.PLAN)
+
+    def report_phase(self):
+        write_constraint_stats()
 
     async def run_phase(self):
         self.raise_objection()
@@ -656,6 +661,181 @@ class DvTest(uvm_test):
         for _ in range(2):  # let the monitor see the last item's effect
             await FallingEdge(clk)
         self.drop_objection()
+
+
+# -- stimulus constraints (dv.gen.constraints): the driver never drives a cycle that breaks one --
+# A test plan's "constraints" are booleans over the cycle's inputs and the design's state,
+# each a JSON tree: ["k", w, value] | ["s", w, signal] | ["u", w, op, a] |
+# ["b", w, op, a, b, signed] | ["?", w, c, a, b] | ["{", w, [parts]] | ["[", w, a, low] |
+# ["x", w, a, signed] (resize). The driver checks them at the falling edge where it applies the
+# cycle's inputs, reading the state from the design there, and repairs a violating cycle by
+# forcing the constraint's free inputs (see ``legalize``).
+CONSTRAINTS: list = []  # the running test's constraints (from its PLAN)
+CONSTRAINT_STATS: dict = {}  # id -> {"fixed": cycles repaired, "unsatisfiable": cycles not}
+
+
+def _sx(v: int, w: int) -> int:
+    return v - (1 << w) if w and v >> (w - 1) & 1 else v
+
+
+def cx(node: list, env) -> int:
+    """Value of a constraint tree; ``env(name)`` gives a signal's value (None: X/Z)."""
+    op, w = node[0], node[1]
+    m = (1 << w) - 1 if w else 0
+    if op == "k":
+        return node[2]
+    if op == "s":
+        v = env(node[2])
+        if v is None or isinstance(v, list):
+            raise ValueError(node[2])
+        return v & m
+    if op == "u":
+        f, a = node[2], cx(node[3], env)
+        aw = node[3][1]
+        am = (1 << aw) - 1
+        if f == "!":
+            return int(a == 0)
+        if f == "~":
+            return ~a & m
+        if f == "-":
+            return -a & m
+        if f == "+":
+            return a & m
+        r = {"&r": a == am, "|r": a != 0, "^r": bin(a).count("1") & 1}.get(f.lstrip("~"))
+        if r is None:
+            raise ValueError(f)
+        return int(not r) if f.startswith("~") else int(r)
+    if op == "b":
+        f = node[2]
+        if f == "&&":
+            return int(cx(node[3], env) != 0 and cx(node[4], env) != 0)
+        if f == "||":
+            return int(cx(node[3], env) != 0 or cx(node[4], env) != 0)
+        a, b = cx(node[3], env), cx(node[4], env)
+        if f == ">>>":  # signed: the left operand is
+            return (_sx(a, node[3][1]) if node[5] else a) >> b & m
+        if node[5]:  # both operands signed
+            a, b = _sx(a, node[3][1]), _sx(b, node[4][1])
+        if f == "->":
+            return int(a == 0 or b != 0)
+        if f == "<->":
+            return int((a != 0) == (b != 0))
+        if f in ("==", "!=", "<", "<=", ">", ">="):
+            return int({"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b,
+                        ">=": a >= b}[f])
+        if f in ("/", "%"):
+            if b == 0:
+                raise ValueError("division by zero")
+            q = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)
+            return (q if f == "/" else a - q * b) & m
+        r = {"+": a + b, "-": a - b, "*": a * b, "&": a & b, "|": a | b, "^": a ^ b,
+             "~^": ~(a ^ b), "<<": a << b if b < 4096 else 0, ">>": a >> b}.get(f)
+        if r is None:
+            raise ValueError(f)
+        return r & m
+    if op == "?":
+        return cx(node[3], env) if cx(node[2], env) else cx(node[4], env)
+    if op == "{":
+        v = 0
+        for part in node[2]:
+            v = v << part[1] | cx(part, env)
+        return v & m
+    if op == "[":
+        return cx(node[2], env) >> node[3] & m if node[3] >= 0 else 0
+    if op == "x":
+        a = cx(node[2], env)
+        return (_sx(a, node[2][1]) if node[3] else a) & m
+    raise ValueError(op)
+# -- end of the constraint evaluator --
+
+
+def use_constraints(plan: dict) -> None:
+    """Called as a test starts: its plan's constraints are the ones the driver keeps."""
+    CONSTRAINTS[:] = [c for c in plan.get("constraints", []) if isinstance(c, dict)]
+    CONSTRAINT_STATS.clear()
+
+
+def _holds(values: dict, state) -> bool:
+    def env(name):
+        return values[name] if name in values else state(name)
+
+    for c in CONSTRAINTS:
+        try:
+            if not cx(c["expr"], env):
+                return False
+        except (ValueError, KeyError, TypeError, IndexError):  # X/Z state: not judged
+            continue
+    return True
+
+
+def _candidates(name: str, value) -> list:
+    width = INPUTS[name]["width"]
+    if width == 1:
+        return [1 - (value or 0)]
+    top = max_value(width)
+    return [v for v in (0, top, random.getrandbits(width), random.getrandbits(width))
+            if v != value]
+
+
+def legalize(item, dut) -> None:
+    """Keep every constraint true in the cycle the driver is about to apply: a violating
+    cycle gets one of the constraint's free inputs changed (random order; a 1-bit input
+    flipped, a wider one 0, all ones or random), else all of them 0; if nothing works the
+    cycle is driven as chosen and counted as unsatisfiable."""
+    if not CONSTRAINTS or item.reset:
+        return
+    values = item.values
+    seen: dict = {}
+
+    def state(name):
+        if name not in seen:
+            seen[name] = read(getattr(dut, name)) if hasattr(dut, name) else None
+        return seen[name]
+
+    for c in CONSTRAINTS:
+        def env(name):
+            return values[name] if name in values else state(name)
+
+        try:
+            if cx(c["expr"], env):
+                continue
+        except (ValueError, KeyError, TypeError, IndexError):
+            continue
+        stats = CONSTRAINT_STATS.setdefault(c["id"], {"fixed": 0, "unsatisfiable": 0})
+        free = [n for n in c.get("inputs", []) if n in values and n in INPUTS
+                and n not in HELD and n not in SWEEP]
+        random.shuffle(free)
+        fixed = False
+        for name in free:
+            old = values[name]
+            for cand in _candidates(name, old):
+                values[name] = cand
+                if _holds(values, state):
+                    fixed = True
+                    break
+            if fixed:
+                break
+            values[name] = old
+        if not fixed and free:
+            old = {n: values[n] for n in free}
+            values.update({n: 0 for n in free})
+            fixed = _holds(values, state)
+            if not fixed:
+                values.update(old)
+        stats["fixed" if fixed else "unsatisfiable"] += 1
+
+
+def write_constraint_stats() -> None:
+    """The driver's counts, for dv's record (``dv_constraints.json`` in the run directory)."""
+    if not CONSTRAINTS:
+        return
+    out = os.path.dirname(os.environ.get("DV_FUNCTIONAL_COVERAGE", "functional.json")) or "."
+    try:
+        with open(os.path.join(out, "dv_constraints.json"), "w") as fh:
+            json.dump({c["id"]: CONSTRAINT_STATS.get(c["id"], {"fixed": 0, "unsatisfiable": 0})
+                       for c in CONSTRAINTS}, fh)
+    except OSError:
+        pass
 
 
 __all__ = ["DvTest", "DvChecker", "DvCoverage", "DvEnv", "pyuvm"]

@@ -100,6 +100,7 @@ def closure_record(run: ClosureRun) -> dict[str, Any]:
         "summary": {k: summ[k].to_json() for k in _ordered(summ)},
         "total": total.to_json(),
         "goal_met": run.goal_met(),
+        **(run.stimulus.to_json() if getattr(run, "stimulus", None) is not None else {}),
         "rounds": [{"index": r.index, "generator": r.generator, "tests": r.tests,
                     "new_points": r.new_points, "open_holes": r.open_holes,
                     "summary": r.summary, "seconds": r.seconds, "notes": r.notes,
@@ -116,6 +117,46 @@ def closure_record(run: ClosureRun) -> dict[str, Any]:
                   for h in run.holes],
         "points": points,
     }
+
+
+def constraint_lines(rec: dict[str, Any]) -> list[str]:
+    """summary.md's sections on stimulus constraints (learned ones first: they need a human)."""
+    from dv.report.markdown import md_code, md_text
+
+    lines: list[str] = []
+    learned = rec.get("learned_constraints") or []
+    if learned:
+        lines += ["", f"## Learned stimulus constraints — confirm them ({len(learned)})", "",
+                  "A test failed on an assertion of the design that the stimulus could have "
+                  "avoided; dv took the assertion's condition as a rule of the design's inputs "
+                  "and the driver kept it from the next round on. The failed tests stay failed "
+                  "(cause: illegal stimulus). Confirm each rule by writing it into the spec as "
+                  "an assumption (an `sva` block: `assume property (@(posedge <clock>) "
+                  "<constraint>);`): it is then applied from round 0 and nothing fails on it. "
+                  "If the stimulus was legal (the design is wrong), rerun with `--no-learn`: "
+                  "the failures are then the design's.", ""]
+        for c in learned:
+            drv = c.get("driver") or {}
+            tests = ", ".join(md_code(t) for t in c.get("tests", [])[:6])
+            lines.append(f"- **{md_text(c.get('id'))}** {md_code(c.get('constraint'))} from "
+                         f"{md_code(c.get('from'))} (round {c.get('round')}): "
+                         f"{md_text(c.get('status'))}; driver repaired "
+                         f"{drv.get('cycles_fixed', 0)} cycle(s), "
+                         f"{drv.get('cycles_unsatisfiable', 0)} unsatisfiable; failed tests: "
+                         f"{tests or 'none'}")
+    assumed = rec.get("assumptions") or []
+    if assumed:
+        lines += ["", f"## Stimulus assumptions ({len(assumed)})", ""]
+        for c in assumed:
+            drv = c.get("driver") or {}
+            why = f" — {md_text(c['reason'])}" if c.get("reason") else ""
+            lines.append(f"- {md_text(c.get('origin'))} {md_code(c.get('from'))}: "
+                         f"{md_text(c.get('status'))}{why}; driver repaired "
+                         f"{drv.get('cycles_fixed', 0)} cycle(s), "
+                         f"{drv.get('cycles_unsatisfiable', 0)} unsatisfiable")
+    for n in rec.get("constraint_notes") or []:
+        lines.append(f"- {md_text(n)}")
+    return lines
 
 
 def _ordered(summ: dict) -> list[str]:
@@ -160,6 +201,7 @@ def summary_markdown(rec: dict[str, Any]) -> str:
     from dv.report.markdown import failure_lines, fallback_lines, usage_lines, weakened_lines
 
     lines += fallback_lines(rec) + weakened_lines(rec) + usage_lines(rec) + failure_lines(rec)
+    lines += constraint_lines(rec)
     lines += ["", "## Closure", "", "| kind | points | hit | waived | proven unreachable | open |",
               "|---|---:|---:|---:|---:|---:|"]
     for kind, c in rec.get("closure", {}).items():

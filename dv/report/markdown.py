@@ -87,8 +87,9 @@ def failure_lines(rec: dict[str, Any]) -> list[str]:
     for t in failures:
         msg = md_text(str(t.get("message", ""))[:300])
         who = f" [{md_text(t['generator'])}]" if t.get("generator") else ""
+        cause = f" [cause: {md_text(t['cause'])}]" if t.get("cause") else ""
         lines.append(f"- {md_code(t.get('name'))}{who} (seed {t.get('seed')}): "
-                     f"{md_text(t.get('status'))} — {msg}")
+                     f"{md_text(t.get('status'))}{cause} — {msg}")
     return lines
 
 
