@@ -219,10 +219,16 @@ class StimulusConstraints:
         for t in tests:
             if t["status"] == "passed":
                 continue
-            hits = [self._check_at(m.group("file"), int(m.group("line")))
-                    for m in _ASSERT_MSG.finditer(str(t.get("message", "")))]
-            hits = [h for h in hits if h is not None]
+            found = list(_ASSERT_MSG.finditer(str(t.get("message", ""))))
+            hits = [h for h in (self._check_at(m.group("file"), int(m.group("line")))
+                                for m in found) if h is not None]
             if not hits:
+                rtl = [m for m in found if any(_same_file(f, m.group("file"))
+                                               for f in self.design.files)]
+                if rtl:
+                    t["cause"] = (f"design assertion at {rtl[0].group('file')}:"
+                                  f"{rtl[0].group('line')} (not in the top module's own "
+                                  "processes: not read as a stimulus constraint)")
                 continue
             chk = hits[0]
             applied = {c["id"] for c in plans.get(t["name"], {}).get("constraints", [])}
@@ -404,6 +410,8 @@ def design_checks(design: Design, root: Path) -> list[Check]:
     conv = _Converter(design, wires, comp)
     out: list[Check] = []
     for proc in procs:
+        if proc.procedureKind in (ast.ProceduralBlockKind.Initial, ast.ProceduralBlockKind.Final):
+            continue  # checked once, not every cycle
         for stmt, guards in _assertions(proc.body, ()):
             file, line = _rel(sm, stmt.sourceRange.start, root)
             text = _one_line(_source(sm, stmt))
@@ -624,8 +632,19 @@ class _Converter:
         x = spec
         if x.kind == ast.AssertionExprKind.Clocking:
             x = x.expr
+        disable, dis_text = None, ""
         if x.kind == ast.AssertionExprKind.DisableIff:
-            x = x.expr  # reset cycles are never constrained
+            disable = self.tree(x.condition)  # the reset reads as inactive: drops out
+            dis_text = _source(sm, x.condition)
+            x = x.expr
+        body, text = self._body(x, sm)
+        if disable is None or fold(disable) == ["k", disable[1], 0]:
+            return body, text
+        return ["b", 1, "||", disable, body, 0], f"({dis_text}) || ({text})"
+
+    def _body(self, x, sm) -> tuple[list, str]:
+        from pyslang import ast
+
         if x.kind == ast.AssertionExprKind.Simple:
             if x.repetition is not None:
                 raise NotAConstraint("a repetition is not a per-cycle condition")
