@@ -159,6 +159,13 @@ def interface_text(design: Design, view: DesignView) -> str:
             lines.append(f"FSM state variable — txn[\"fsm\"][{f.state_var!r}]: {states}")
     if view.params:
         lines.append("parameters: " + ", ".join(f"{k}={v}" for k, v in view.params.items()))
+    from dv.design.interfaces import request_pairs
+
+    pairs = request_pairs(design)
+    if pairs:  # operands must be held until the answer: reactive "transactions" segments
+        lines.append("request/acknowledge pairs — drive them with \"transactions\" segments: "
+                     + "; ".join(f"req {p.req}, ack {p.ack}, ack_value {p.ack_value}, "
+                                 f"hold_req {str(p.hold_req).lower()}" for p in pairs))
     internal = [s for s in view.internal.values() if s.name not in (view.clock, view.reset)]
     if internal:
         shown = internal[:60]
