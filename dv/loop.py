@@ -34,6 +34,7 @@ from dv.files import StagedDir, check_writable_dir, stage_dir, write_atomic, wri
 from dv.gen import harness
 from dv.gen.base import Bundle, Generator, RoundContext, TestPlan
 from dv.manifest import MANIFEST, Manifest, ManifestTest, relpath, render
+from dv.protocols.transport import merge_observed
 from dv.sim.build import Build, BuildConfig, build
 from dv.sim.run import SimResult, TestJob, run_tests
 from dv.sim.sandbox import sandbox_policy
@@ -94,6 +95,7 @@ class ClosureRun:
         "build": 0.0, "simulation": 0.0, "generation": 0.0, "formal": 0.0, "total": 0.0})
     sim_cycles: int = 0
     sim_wall: float = 0.0  # seconds inside the tests (cocotb's count), without process start-up
+    transport: dict = field(default_factory=dict)  # dv.protocols.transport.merge_observed
     tb_dir: Path = Path(".")
     cov_dir: Path = Path(".")
     status: str = "running"  # running | done | interrupted | error
@@ -442,6 +444,7 @@ def _run_round(run: ClosureRun, bundle: Bundle, all_tests: list[TestPlan],
         if run.stimulus is not None:
             run.stimulus.add_stats(entry, res.run_dir)
         record.tests.append(entry)
+        merge_observed(run.transport, res.run_dir / "transport.json", plan.name)
         manifest_tests.append(ManifestTest(module, plan.name, opts.seed, res.status,
                                            bundle.round))
         cycles = int(res.sim_time_ns // period)

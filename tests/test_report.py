@@ -842,3 +842,87 @@ def test_summary_md_states_units_and_never_shows_100_for_a_kind_without_points()
     assert "| fsm_arc (FSM arcs) | 0 | 0 | 0 | n/a |" in md
     line = rec["summary"]["line"]
     assert f"| line (blocks) | {line['hit']} | {line['total']} |" in md
+
+
+# -- mutation analysis (dv qualify's section of the record) -------------------------------------
+
+def _with_qualify(tmp_path: Path, equivalent=None, stale: str = "") -> Path:
+    """A copy of the fixture's record with a ``qualify`` section as dv qualify writes it."""
+    rec = json.loads((FIXTURE / "closure.json").read_text())
+    surv = {"id": "rtl_examples/fifo/fifo_buggy.sv:45:26:drop-case:2'b10",
+            "file": "rtl_examples/fifo/fifo_buggy.sv", "line": 45, "column": 26,
+            "kind": "drop-case", "class": "", "description": "case arm 2'b10 <dropped>",
+            "behaviour": "changed", "behaviour_detail": "t: count was 3, now 2",
+            "original": "count <= count + 1'b1;", "mutant": "begin end",
+            "source": "2'b10: count <= count + 1'b1;", "closest_test": "r0_random",
+            "closest_test_how": "first test to hit the line block 'case' at x:45",
+            "equivalence": {"status": "bounded", "depth": 20}}
+    rec["qualify"] = {
+        "measured": "2026-12-02T10:00:00Z", "record": "coverage/fifo/qualify.json",
+        "testbench": "testbenches/fifo", "tests": ["r0_random", "r0_phased"],
+        "options": {"seed": 1}, "sites_total": 60,
+        "summary": {"mutants": 5, "killed": 2, "error": 1, "hang": 1, "survived": 1,
+                    "score_checks": 40.0, "detected_only_by_behaviour": 1,
+                    "equivalent": equivalent},
+        "behaviour_oracle": "output traces compared with the unmutated run (K=0)",
+        "closest_test_rule": "a test that executed the mutant's line",
+        "survivors": [surv], "equivalent": [], "not_built": []}
+    if stale:
+        rec["qualify"]["stale"] = stale
+    d = tmp_path / "coverage" / "fifo"
+    d.mkdir(parents=True)
+    (d / "closure.json").write_text(json.dumps(rec))
+    return d
+
+
+def _figures(text: str) -> dict[str, str]:
+    return {m.group(1): re.sub(r"<[^>]+>", "", m.group(2)) for m in
+            re.finditer(r'<td class="n" data-fig="([^"]+)">(.*?)</td>', text)}
+
+
+def test_mutation_section_shows_the_figures_and_survivors(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    cov = _with_qualify(tmp_path)
+    text, page = render(cov, tmp_path)
+    assert "mutation" in page.ids and "survivors" in page.ids and "mutation-figures" in page.ids
+    assert _figures(text) == {"mut-killed": "2 of 5 (40.0%)", "mut-behaviour": "1",
+                              "mut-hang": "1", "mut-error": "1",
+                              "mut-equivalent": "not checked (no equivalence proof in the "
+                                                "record)", "mut-surviving": "1"}
+    assert "case arm 2&#x27;b10 &lt;dropped&gt;" in text  # record text is escaped
+    assert "begin end" in page.visible and "r0_random" in page.visible
+    assert "equivalence: status: bounded, depth: 20" in page.visible  # not called equivalent
+    assert "1 planted bug(s) no check caught (dv qualify)" in page.visible  # flagged
+    # the figures sit in the verdict box too, beside coverage
+    assert 'id="mutation-summary"' in text and "killed by the testbench" in page.visible
+    md = render_markdown(load_view(cov))
+    assert "| killed by the testbench's checks | 2 of 5 (40.0%) |" in md
+    assert "| equivalent (proven) | not checked (no equivalence proof in the record) |" in md
+    assert "`rtl_examples/fifo/fifo_buggy.sv:45`" in md and "`begin end`" in md
+
+
+def test_mutation_section_proven_count_stale_and_not_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    cov = _with_qualify(tmp_path, equivalent=2, stale="measured on an earlier testbench")
+    text, page = render(cov, tmp_path)
+    assert _figures(text)["mut-equivalent"] == "2"
+    assert "mutation-stale" in page.ids and "of an earlier testbench" in page.visible
+    # no dv qualify recorded: said, no figures invented
+    text, page = render(FIXTURE, tmp_path, name="plain.html")
+    assert "mutation" in page.ids and _figures(text) == {}
+    assert "Not run: no dv qualify is recorded" in page.visible
+    assert "Not run: no `dv qualify` is recorded" in render_markdown(load_view(FIXTURE))
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
+def test_mutation_section_renders_in_headless_chromium(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    out, view = write_report(_with_qualify(tmp_path), out=tmp_path / "report.html")
+    dom, console = _chromium_dom(out, tmp_path)
+    assert console == []
+    section = dom[dom.index('<section id="mutation">'):]
+    section = section[:section.index("</section>")]
+    assert "Mutation analysis (1 surviving of 5)" in section
+    assert 'data-fig="mut-killed">2 of 5 (40.0%)<' in section
+    assert section.count('<tr class="survivor"') == 1 and "begin end" in section
+    assert '<a href="#mutation">Mutation</a>' in dom

@@ -56,6 +56,10 @@ class RoundContext:
     bound_properties: list[str] | None = None  # labels simulated in the last round (None: the
     # round-0 properties only, which is what a loop that binds properties once does)
     strategy: str = ""  # one of the generator's strategies(); "" or unknown: its default
+    # mutants the last ``dv qualify`` planted that no test caught, still at the design's
+    # current text: dicts of the closure record's ``qualify`` section (file, line, source,
+    # description, original, mutant, closest_test); see dv.qualify.feedback
+    survivors: list = field(default_factory=list)
 
 
 class Generator(ABC):

@@ -67,6 +67,7 @@ class BuiltinGenerator(Generator):
     def next_round(self, design: Design, spec: Spec | None, ctx: RoundContext) -> Bundle:
         bundle = self._next_round(design, spec, ctx)
         bundle.scoreboard = spec_model(design, spec)  # every round module sets the slot
+        _vary_knobs(design, bundle.tests, ctx.round)
         return bundle
 
     def _next_round(self, design: Design, spec: Spec | None, ctx: RoundContext) -> Bundle:
@@ -199,6 +200,33 @@ class BuiltinGenerator(Generator):
 
 
 CONFIG_TESTS = 6  # tests of a ``config`` round
+
+# per-interface protocol knobs (dv.protocols.drive_runtime), one profile per test, shifted by
+# the round: full throughput, heavy backpressure with long frames, gaps, short bursts
+KNOB_PROFILES = (
+    {"backpressure": 0.0, "gap": [0, 0], "frame_len": [1, 1]},
+    {"backpressure": 0.9, "gap": [0, 0], "frame_len": [16, 64]},
+    {"backpressure": 0.5, "gap": [2, 8], "frame_len": [1, 4]},
+    {"backpressure": 0.2, "gap": [0, 1], "frame_len": [2, 8]},
+    {"backpressure": 0.7, "gap": [0, 3], "frame_len": [4, 16]},
+)
+
+
+def _vary_knobs(design: Design, tests: list[TestPlan], rnd: int) -> None:
+    """Each test of a later round gets knobs on every interface the driver shapes (those
+    that apply to it), a different profile per test and per round; the baseline keeps the
+    plain random handshakes."""
+    from dv.gen.validate import _interface_knobs
+
+    applies = _interface_knobs(design)
+    if not applies:
+        return
+    for i, t in enumerate(tests):
+        prof = KNOB_PROFILES[(i + rnd) % len(KNOB_PROFILES)]
+        knobs = {name: {k: prof[k] for k in kinds} for name, kinds in applies.items()}
+        t.plan["interfaces"] = knobs
+        t.purpose += "; interface knobs " + ", ".join(
+            f"{k}={v}" for k, v in prof.items() if any(k in kk for kk in applies.values()))
 
 
 def _free_configs(design: Design) -> list:

@@ -110,9 +110,12 @@ def _handshakes(design: Design) -> dict:
     ones it sinks legally and counts their events, see :mod:`dv.protocols.drive`), else
     nothing (the description stays as it was)."""
     from dv.protocols import watched_handshakes
+    from dv.protocols.transport import transport_description
 
     found = watched_handshakes(design)
-    return {"handshakes": found} if found else {}
+    transport = transport_description(design)  # stream in -> out pairs (in-order delivery)
+    return ({"handshakes": found} if found else {}) | \
+        ({"transport": transport} if transport else {})
 
 
 def timing_toml(design: Design) -> str:

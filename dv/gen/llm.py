@@ -31,6 +31,7 @@ from dv.errors import InputError
 from dv.gen.base import Bundle, Generator, RoundContext
 from dv.gen.llm_client import LlmCall, LlmClient, Mock
 from dv.gen.llm_prompt import (
+    MUTANTS_TITLE,
     PromptStats,
     PromptTooLarge,
     Section,
@@ -40,6 +41,7 @@ from dv.gen.llm_prompt import (
     hole_chunks,
     holes_trailer,
     interface_text,
+    mutant_chunks,
     repair_text,
     shorten_answer,
     slots_text,
@@ -298,6 +300,10 @@ class LlmGenerator(Generator):
                 "reported to the reviewers — fix a wrong model, never silence a real "
                 "mismatch. \"assertions\" and \"cover_points\" are complete lists (null keeps "
                 "them).")
+        mutants = mutant_chunks(ctx.survivors)
+        if mutants:
+            task += (" Surviving mutants are listed above: add checks (scoreboard, "
+                     "assertions) and stimulus that would catch such a bug.")
         return [
             Section("", ["\n".join(head)], mandatory=True),
             Section("Interface", [interface_text(design, view)], mandatory=True),
@@ -312,6 +318,8 @@ class LlmGenerator(Generator):
             Section("Specification" + (f" ({_name(spec.path)})" if spec else ""),
                     spec_chunks(spec), priority=1,
                     trailer=counted_trailer("specification sections")),
+            Section(MUTANTS_TITLE, mutants, priority=1,
+                    trailer=counted_trailer("surviving mutants")),
             Section("Coverage holes, grouped by source line (most actionable first)", groups,
                     priority=2, trailer=holes_trailer(n_holes)),
             Section("Tests so far (newest first)", prev, priority=3,

@@ -166,6 +166,15 @@ def interface_text(design: Design, view: DesignView) -> str:
         lines.append("request/acknowledge pairs — drive them with \"transactions\" segments: "
                      + "; ".join(f"req {p.req}, ack {p.ack}, ack_value {p.ack_value}, "
                                  f"hold_req {str(p.hold_req).lower()}" for p in pairs))
+    if view.knobs:  # the plan's "interfaces" knobs (dv.protocols.drive_runtime)
+        lines.append(
+            "interface knobs — a plan may add \"interfaces\": {name: {knob: value}} with, per "
+            "interface, only the knobs listed here: " + "; ".join(
+                f"{name}: {', '.join(kinds)}" for name, kinds in view.knobs.items())
+            + ". \"backpressure\": 0.0..1.0, the probability the design's output stream is "
+            "stalled; \"gap\": [lo, hi], idle cycles (0..64) between the beats dv sends; "
+            "\"frame_len\": [lo, hi], beats per frame (1..256, last on the final one). dv keeps "
+            "every handshake legal whatever the knobs.")
     internal = [s for s in view.internal.values() if s.name not in (view.clock, view.reset)]
     if internal:
         shown = internal[:60]

@@ -9,7 +9,12 @@ Python in the package so that it is linted and tested like the rest of dv.
 from __future__ import annotations
 
 # the harness copies these in after the runtime
-from dv.protocols.drive_runtime import HandshakeShaper, protocol_bins
+from dv.protocols.drive_runtime import (
+    HandshakeShaper,
+    TransportChecker,
+    protocol_bins,
+    set_interface_knobs,
+)
 
 DESIGN: dict = {}
 # --- dv runtime (copied into generated testbenches below this line) ---
@@ -206,6 +211,7 @@ class PlanSequence(uvm_sequence):
         # follows cocotb's per-test seed, mixed with the plan's own (a "new seeds" round)
         rng = random.Random(random.getrandbits(64) ^ int(self.plan.get("seed", 0)))
         config = test_config(self.plan, rng)
+        set_interface_knobs(self.plan.get("interfaces"), rng)  # per-interface protocol knobs
         for seg in self.plan["segments"]:
             if seg.get("kind") == "reset":
                 cycles = max([seg.get("cycles", 2)] + [r.get("cycles", 0) for r in RESETS])
@@ -369,6 +375,13 @@ class DvDriver(uvm_driver):
         # handshakes the design sinks: valid held (payload stable) until ready takes it
         self.shaper = HandshakeShaper(self.dut, DESIGN.get("handshakes", []), RESET,
                                       max(1, PERIOD_NS // 4))
+        # stream in -> stream out pairs: beats delivered in order (enforced when the spec says)
+        self.transport = TransportChecker(self.dut, DESIGN.get("transport"), RESET,
+                                          max(1, PERIOD_NS // 4))
+
+    def report_phase(self):
+        out = os.path.dirname(os.environ.get("DV_FUNCTIONAL_COVERAGE", "functional.json")) or "."
+        self.transport.write(os.path.join(out, "transport.json"))
 
     def apply(self, item: DvItem) -> None:
         legalize(item, self.dut)  # stimulus constraints (assumptions, learned ones)
@@ -388,6 +401,7 @@ class DvDriver(uvm_driver):
                 self.seq_item_port.item_done()
         clk = getattr(self.dut, CLOCK["name"])
         self.shaper.start(clk)
+        self.transport.start(clk)
         while True:
             item = await self.seq_item_port.get_next_item()
             await FallingEdge(clk)

@@ -210,6 +210,8 @@ class DesignView:
     internal: dict[str, SignalInfo]  # every other non-memory signal (visible to SVA only)
     memories: tuple[str, ...]
     params: dict[str, int]
+    # interface -> the plan knobs that apply to it ("backpressure", "gap", "frame_len")
+    knobs: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, design: Design) -> DesignView:
@@ -237,6 +239,7 @@ class DesignView:
             inputs=inputs, outputs=outputs, fsm=fsm, internal=internal,
             memories=tuple(memories),
             params={p.name: p.value for p in design.parameters if isinstance(p.value, int)},
+            knobs=_interface_knobs(design),
         )
 
     def group(self, key: str) -> dict[str, SignalInfo]:
@@ -474,7 +477,7 @@ def validate_plans(plans: list[Any], view: DesignView, round_index: int,
             problems.append(Problem("plans", where, "each plan is an object {\"name\", "
                                     "\"purpose\", \"segments\"}."))
             continue
-        extra = [k for k in plan if k not in ("name", "purpose", "segments")]
+        extra = [k for k in plan if k not in ("name", "purpose", "segments", "interfaces")]
         if extra:
             problems.append(Problem("plans", where, f"unknown key(s) {extra}; a plan has "
                                     "name, purpose, segments."))
@@ -515,8 +518,10 @@ def validate_plans(plans: list[Any], view: DesignView, round_index: int,
         if total > MAX_PLAN_CYCLES:
             problems.append(Problem("plans", f"{where}.segments", f"the plan runs {total} "
                                     f"cycles; at most {MAX_PLAN_CYCLES} per plan."))
+        knobs = _knobs(plan.get("interfaces"), view, f"{where}.interfaces", problems)
         if len(problems) == before and full:
-            out.append(TestPlan(full, {"segments": clean}, purpose.strip()[:300],
+            out.append(TestPlan(full, {"segments": clean, **({"interfaces": knobs} if knobs
+                                                             else {})}, purpose.strip()[:300],
                                 generator=generator))
     return out
 
@@ -782,6 +787,75 @@ def _int(v: Any, lo: int, hi: int, where: str, problems: list[Problem]) -> int:
         problems.append(Problem("plans", where, f"must be {lo}..{hi}, got {v}."))
         return max(lo, min(hi, v))
     return v
+
+
+def _interface_knobs(design: Design) -> dict[str, tuple[str, ...]]:
+    """Per recognised interface, the plan knobs the protocol driver honours on it: a handshake
+    the design sources takes ``backpressure`` (its ready is a data input); one it sinks takes
+    ``gap``, and ``frame_len`` when it has a ``last``."""
+    from dv.protocols import watched_handshakes
+
+    out: dict[str, set[str]] = {}
+    inputs = {p.name for p in design.data_inputs()}
+    for hs in watched_handshakes(design):
+        kn = out.setdefault(hs["interface"], set())
+        if hs["driven"]:
+            kn.add("gap")
+            if hs.get("last") in inputs:
+                kn.add("frame_len")
+        elif hs["ready"] in inputs:
+            kn.add("backpressure")
+    return {k: tuple(sorted(v)) for k, v in out.items() if v}
+
+
+MAX_GAP = 64  # idle cycles between beats
+MAX_FRAME = 256  # beats per frame
+
+
+def _knobs(value: Any, view: DesignView, where: str, problems: list[Problem]) -> dict:
+    """A plan's ``interfaces``: ``{name: {"backpressure": p, "gap": [lo, hi], "frame_len":
+    [lo, hi]}}``, each name a recognised interface and each knob one that applies to it."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.append(Problem("plans", where, "'interfaces' is an object {interface name: "
+                                "{\"backpressure\": p, \"gap\": [lo, hi], \"frame_len\": "
+                                "[lo, hi]}}."))
+        return {}
+    out: dict[str, dict] = {}
+    for name, knobs in value.items():
+        at = f"{where}.{name}"
+        if name not in view.knobs:
+            have = ", ".join(f"{k} ({', '.join(v)})" for k, v in view.knobs.items())
+            problems.append(Problem("plans", at, f"{name!r} is not an interface dv drives or "
+                                    f"watches; use one of: {have or 'none (no knobs apply)'}."))
+            continue
+        if not isinstance(knobs, dict):
+            problems.append(Problem("plans", at, "knobs are an object, e.g. {\"gap\": [0, 3]}."))
+            continue
+        clean: dict[str, Any] = {}
+        for k, v in knobs.items():
+            if k not in view.knobs[name]:
+                problems.append(Problem("plans", f"{at}.{k}", f"{k!r} does not apply to "
+                                        f"{name}; it takes {', '.join(view.knobs[name])}."))
+            elif k == "backpressure":
+                clean[k] = _prob(v, f"{at}.{k}", problems)
+            else:
+                hi = MAX_GAP if k == "gap" else MAX_FRAME
+                lo_min = 0 if k == "gap" else 1
+                if not (isinstance(v, list) and len(v) == 2):
+                    problems.append(Problem("plans", f"{at}.{k}", f"must be [lo, hi] with "
+                                            f"{lo_min} <= lo <= hi <= {hi}, got {v!r}."))
+                    continue
+                lo_v = _int(v[0], lo_min, hi, f"{at}.{k}[0]", problems)
+                hi_v = _int(v[1], lo_min, hi, f"{at}.{k}[1]", problems)
+                if lo_v > hi_v:
+                    problems.append(Problem("plans", f"{at}.{k}", f"lo {lo_v} > hi {hi_v}."))
+                    continue
+                clean[k] = [lo_v, hi_v]
+        if clean:
+            out[name] = clean
+    return out
 
 
 def _prob(v: Any, where: str, problems: list[Problem]) -> float:

@@ -65,8 +65,30 @@ def print_table(outcome) -> None:
     else:
         console.print("behaviour oracle: no mutant run left an output trace to compare (a run "
                       "stopped by an HDL assertion writes none)", soft_wrap=True)
-    console.print("not built: " + "; ".join(rec["not_built"])
+    from dv.qualify.feedback import not_built
+
+    console.print("not built: " + "; ".join(not_built(rec["not_built"]))
                   + " — survivors are not checked for equivalence", soft_wrap=True)
+
+
+def _record_survivors(outcome, tb_dir: Path) -> None:
+    """The survivors (and the figures) into the closure record's ``qualify`` section, for
+    ``dv report`` and the next ``dv generate`` (:mod:`dv.qualify.feedback`)."""
+    from dv.manifest import load
+    from dv.qualify.feedback import cov_dir_of, read_closure, section_of, write_section
+
+    m = load(tb_dir.resolve())
+    path = cov_dir_of(tb_dir, outcome.top) / "closure.json"
+    section = section_of(outcome.record, m.root_dir(tb_dir.resolve()), read_closure(path),
+                         record_path=outcome.out, rtl=list(m.rtl))
+    n = len(section["survivors"])
+    if write_section(path, section):
+        console.print(f"{n} surviving mutant(s) recorded in {path} (section 'qualify'): "
+                      "'dv report' shows them, the next 'dv generate' aims at them",
+                      soft_wrap=True)
+    else:
+        console.print(f"no closure record at {path} ('dv generate' writes it): the survivors "
+                      f"are in {outcome.out} only", soft_wrap=True)
 
 
 @click.command("qualify")
@@ -109,6 +131,7 @@ def qualify_command(testbench, mutants, seed, sites, jobs, out, test_timeout, mi
     outcome = qualify(opts, progress=_progress)
     print_table(outcome)
     console.print(f"record: {outcome.out}", soft_wrap=True)
+    _record_survivors(outcome, Path(testbench))
     score = outcome.record["summary"]["score_checks"]
     if min_score is not None and (score or 0.0) < min_score:
         raise VerificationFailure(f"mutation score {score}% is below --min-score {min_score:g}%.")

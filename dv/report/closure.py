@@ -96,7 +96,8 @@ def closure_record(run: ClosureRun) -> dict[str, Any]:
             "dropped_coverage": list(getattr(run.build, "dropped", []))},
         "seconds": {k: round(v, 3) for k, v in run.seconds.items()},
         "simulation": {"cycles": run.sim_cycles, "wall_seconds": round(sim_secs, 3),
-                       "cycles_per_second": round(run.sim_cycles / sim_secs, 1) if sim_secs else 0},
+                       "cycles_per_second": round(run.sim_cycles / sim_secs, 1) if sim_secs else 0,
+                       **_transport(run)},
         "summary": {k: summ[k].to_json() for k in _ordered(summ)},
         "total": total.to_json(),
         "goal_met": run.goal_met(),
@@ -117,6 +118,15 @@ def closure_record(run: ClosureRun) -> dict[str, Any]:
                   for h in run.holes],
         "points": points,
     }
+
+
+def _transport(run: ClosureRun) -> dict[str, Any]:
+    """``simulation.transport``: the transport checks the tests enforced or observed (none
+    when the design has no stream-in/stream-out pair)."""
+    from dv.protocols.transport import observed_record
+
+    acc = getattr(run, "transport", None)
+    return {"transport": observed_record(acc)} if acc else {}
 
 
 def constraint_lines(rec: dict[str, Any]) -> list[str]:
@@ -201,6 +211,9 @@ def summary_markdown(rec: dict[str, Any]) -> str:
     from dv.report.markdown import failure_lines, fallback_lines, usage_lines, weakened_lines
 
     lines += fallback_lines(rec) + weakened_lines(rec) + usage_lines(rec) + failure_lines(rec)
+    from dv.protocols.transport import summary_lines as transport_lines
+
+    lines += transport_lines(rec)  # transport checks: enforced by the spec, or proposed
     lines += constraint_lines(rec)
     lines += ["", "## Closure", "", "| kind | points | hit | waived | proven unreachable | open |",
               "|---|---:|---:|---:|---:|---:|"]

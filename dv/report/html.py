@@ -20,10 +20,12 @@ from dv.report.view import (
     POINT_WORDS,
     PROP_WORDS,
     FormalView,
+    MutationView,
     PointView,
     PropView,
     ReportView,
     dispositions,
+    mutation_figures,
     usage_cost,
 )
 
@@ -131,7 +133,8 @@ def _verdict(v: ReportView) -> str:
     return (f'<section id="verdict" class="verdict v-{esc(v.verdict)}" data-verdict="'
             f'{esc(v.verdict)}"><h2>Verdict: {esc(v.headline)}</h2>'
             f'<div class="grid"><div><b>Why</b><ul class="reasons">{reasons}</ul></div>{right}'
-            f"</div>{_coverage_summary(v)}{_formal_summary(v.formal)}</section>")
+            f"</div>{_coverage_summary(v)}{_mutation_summary(v)}{_formal_summary(v.formal)}"
+            "</section>")
 
 
 def _cell(kind: str, col: str, n: int) -> str:
@@ -456,7 +459,8 @@ def render_html(v: ReportView, *, out_dir: Path, source: str = "") -> str:
     """The whole page. ``out_dir``: where it will be written (links are relative to it)."""
     nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in (
         ("verdict", "Verdict"), ("points", "Points"), ("waivers", "Waivers"),
-        ("source", "Source"), ("formal", "Assertions"), ("regress", "Regression"),
+        ("source", "Source"), ("formal", "Assertions"), ("mutation", "Mutation"),
+        ("regress", "Regression"),
         ("rounds", "Rounds"), ("tests", "Tests"),
         ("provenance", "Provenance"), ("assumptions", "Assumptions")))
     rec = v.rec
@@ -468,7 +472,8 @@ def render_html(v: ReportView, *, out_dir: Path, source: str = "") -> str:
             f"<title>dv closure report: {esc(v.top)}</title><style>{CSS}</style></head><body>"
             f"<header><h1>Closure of <code>{esc(v.top)}</code></h1><p class=\"meta\">{meta}"
             f"</p></header>{_verdict(v)}<nav>{nav}</nav>{_points(v)}{_waivers(v)}"
-            f"{_source(v)}{_formal(v, out_dir)}{_regress(v)}{_rounds(v)}{_tests(v)}"
+            f"{_source(v)}{_formal(v, out_dir)}{_mutation(v)}{_regress(v)}{_rounds(v)}"
+            f"{_tests(v)}"
             f"{_provenance(v)}{_assumptions(v)}"
             f"<footer>Rendered by dv {esc(__version__)} <code>dv report</code> from "
             f"<code>{esc(source)}</code>; self-contained, no network.</footer>"
@@ -548,6 +553,70 @@ def _cex_tables(f: FormalView) -> str:
                    f"<code>{esc(p.vcd)}</code>: top-level signals, {how}{notes}.</p>"
                    + _table(head, rows, cls="cex"))
     return "".join(out)
+
+
+def _mutation_summary(v: ReportView) -> str:
+    """The mutation figures in the verdict box, beside coverage (or "not run")."""
+    m = v.mutation
+    if m is None:
+        return ('<h3>Planted bugs (dv qualify)</h3><p class="note" id="mutation-summary">'
+                "not run (<code>dv qualify testbenches/&lt;top&gt;</code> measures how many "
+                '<a href="#mutation">planted bugs</a> the tests catch)</p>')
+    figs = " · ".join(f'{esc(label)}: <b data-fig="{esc(fid)}">{esc(val)}</b>'
+                      for fid, label, val in mutation_figures(m))
+    stale = (f' <span class="bad">(of an earlier testbench: {esc(m.stale)})</span>'
+             if m.stale else "")
+    return (f'<h3>Planted bugs (dv qualify)</h3><p id="mutation-summary">{figs}{stale} — '
+            '<a href="#mutation">details</a></p>')
+
+
+def _mutation(v: ReportView) -> str:
+    m: MutationView | None = v.mutation
+    if m is None:
+        return ('<section id="mutation"><h2>Mutation analysis</h2><p class="note">Not run: no '
+                "<code>dv qualify</code> is recorded in this closure record (<code>dv qualify "
+                "testbenches/&lt;top&gt;</code> plants small bugs in the RTL and counts the ones "
+                "the tests catch).</p></section>")
+    rows = [f'<tr><td>{esc(label)}</td><td class="n" data-fig="{esc(fid)}">{esc(val)}</td></tr>'
+            for fid, label, val in mutation_figures(m)]
+    srows = []
+    for s in m.survivors:
+        other = "".join(f"<br><span class=\"note\">{esc(k)}: {esc(val)}</span>"
+                        for k, val in s.other)
+        beh = esc(s.behaviour) + (f'<br><span class="note">{esc(s.behaviour_detail)}</span>'
+                                  if s.behaviour_detail else "")
+        test = (f"<code>{esc(s.closest_test)}</code>" if s.closest_test else "none")
+        srows.append(
+            f'<tr class="survivor" data-id="{esc(s.id)}"><td><code>{esc(s.where)}</code></td>'
+            f'<td class="src">{esc(s.source)}</td><td>{esc(s.description)}{other}</td>'
+            f"<td><code>{esc(s.original)}</code> → <code>{esc(s.mutant)}</code></td>"
+            f'<td>{beh}</td><td>{test}<br><span class="note">{esc(s.closest_how)}</span></td>'
+            "</tr>")
+    eq = "".join(f"<li><code>{esc(e.get('id'))}</code> {esc(e.get('description') or '')}"
+                 + "".join(f" — {esc(k)}: {esc(val)}" for k, val in e.items()
+                           if k in ("proof", "equivalence", "how") and val) + "</li>"
+                 for e in m.equivalent_list)
+    head = (f"Measured {esc(m.measured)} on <code>{esc(m.testbench or '?')}</code> "
+            f"({m.tests} test(s), seed {esc(m.seed)}; {esc(m.mutants)} mutant(s) of "
+            f"{esc(m.sites_total)} site(s))" + (f"; record <code>{esc(m.record)}</code>"
+                                                if m.record else "") + ".")
+    return (f'<section id="mutation"><h2>Mutation analysis ({m.surviving} surviving of '
+            f"{m.mutants})</h2><p>{head}</p>"
+            + (f'<p class="bad" id="mutation-stale">Stale: {esc(m.stale)}.</p>' if m.stale
+               else "")
+            + _table(["planted bugs", "count"], rows, tid="mutation-figures")
+            + (f'<p class="note">Behaviour oracle: {esc(m.behaviour_oracle)}.</p>'
+               if m.behaviour_oracle else "")
+            + (f'<p class="note">Closest test: {esc(m.closest_rule)}.</p>'
+               if m.closest_rule else "")
+            + f"<h3>Surviving mutants ({len(m.survivors)}): a bug here would not be caught</h3>"
+            + (_table(["where", "source line", "mutation", "original → mutant", "behaviour",
+                       "closest test"], srows, tid="survivors") if srows else "<p>None.</p>")
+            + (f"<h3>Equivalent (proven) ({len(m.equivalent_list)})</h3><ul>{eq}</ul>"
+               if eq else "")
+            + (f'<p class="note">Not built in dv qualify: {esc("; ".join(m.not_built))}.</p>'
+               if m.not_built else "")
+            + "</section>")
 
 
 def _regress(v: ReportView) -> str:

@@ -22,6 +22,7 @@ from dv.report.view import (
     failing_tests,
     fallback_rounds,
     model_usage,
+    mutation_figures,
     usage_cost,
     weakened_checks,
 )
@@ -112,6 +113,45 @@ POINT_HEAD = ["| line | kind | point | source | status | verdict | first hit by 
               "|---:|---|---|---|---|---|---|---:|"]
 
 
+def mutation_lines(v: ReportView) -> list[str]:
+    """The last ``dv qualify``: the figures and the surviving mutants (or "not run")."""
+    m = v.mutation
+    lines = ["", "## Mutation analysis (dv qualify)", ""]
+    if m is None:
+        return lines + ["Not run: no `dv qualify` is recorded in this closure record."]
+    lines.append(f"Measured {md_text(m.measured)} on {md_code(m.testbench or '?')} "
+                 f"({m.tests} test(s), seed {md_text(m.seed)}; {m.mutants} mutant(s) of "
+                 f"{md_text(m.sites_total)} site(s)).")
+    if m.stale:
+        lines += ["", f"**Stale:** {md_text(m.stale)}."]
+    lines += ["", "| planted bugs | count |", "|---|---:|"]
+    lines += [f"| {md_text(label)} | {md_text(val)} |" for _i, label, val in mutation_figures(m)]
+    if m.behaviour_oracle:
+        lines += ["", f"Behaviour oracle: {md_text(m.behaviour_oracle)}."]
+    if m.closest_rule:
+        lines += ["", f"Closest test: {md_text(m.closest_rule)}."]
+    lines += ["", f"### Surviving mutants ({len(m.survivors)}): a bug here would not be caught", ""]
+    if not m.survivors:
+        lines.append("None.")
+    else:
+        lines += ["| where | source line | mutation | original → mutant | behaviour | "
+                  "closest test |", "|---|---|---|---|---|---|"]
+        for s in m.survivors:
+            other = "".join(f"; {md_text(k)}: {md_text(val)}" for k, val in s.other)
+            lines.append(f"| {md_code(s.where)} | {md_code(s.source)} | "
+                         f"{md_text(s.description)}{other} | {md_code(s.original)} → "
+                         f"{md_code(s.mutant)} | {md_text(s.behaviour)} | "
+                         f"{md_code(s.closest_test) if s.closest_test else 'none'} "
+                         f"({md_text(s.closest_how)}) |")
+    if m.equivalent_list:
+        lines += ["", f"### Equivalent (proven) ({len(m.equivalent_list)})", ""]
+        lines += [f"- {md_code(e.get('id'))} {md_text(e.get('description') or '')}"
+                  for e in m.equivalent_list]
+    if m.not_built:
+        lines += ["", f"Not built in dv qualify: {md_text('; '.join(m.not_built))}."]
+    return lines
+
+
 def render_markdown(v: ReportView) -> str:
     rec = v.rec
     lines = [f"# Closure report: {md_code(v.top)}", "",
@@ -171,6 +211,7 @@ def render_markdown(v: ReportView) -> str:
                              f"{'' if p.k is None else p.k} | "
                              f"{'' if p.depth is None else p.depth} | {md_code(p.location)} | "
                              f"{'; '.join(trace)} |")
+    lines += mutation_lines(v)
     lines += ["", f"## Coverage points by file ({len(v.points)})", "", md_text(v.source_note)]
     for file, pts in v.files:
         counts = {s: sum(1 for p in pts if p.status == s) for s in POINT_STATUSES}

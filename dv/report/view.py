@@ -294,6 +294,118 @@ class RegressView:
         return sum(1 for r in self.runs if r.get("status") == "passed")
 
 
+@dataclass
+class SurvivorView:
+    """A planted bug no test's check caught (a ``dv qualify`` survivor)."""
+
+    id: str
+    where: str
+    description: str
+    original: str
+    mutant: str
+    source: str
+    behaviour: str  # changed | same | same where compared | not compared
+    behaviour_detail: str
+    closest_test: str  # "" when none
+    closest_how: str
+    other: list[tuple[str, str]] = field(default_factory=list)  # fields dv report does not know
+
+
+@dataclass
+class MutationView:
+    """The closure record's ``qualify`` section: the last ``dv qualify`` of this design."""
+
+    measured: str
+    stale: str  # why these figures are of an earlier testbench ("" when current)
+    record: str
+    testbench: str
+    tests: int
+    seed: Any
+    sites_total: Any
+    mutants: int
+    killed: int  # by the testbench's own checks (a test failed or an assertion fired)
+    behaviour_only: int  # survived the checks, but the outputs differ from the unmutated run
+    hang: int
+    error: int
+    equivalent: int | None  # proven equivalent; None: no equivalence proof in the record
+    surviving: int  # no check failed and not proven equivalent
+    score: Any
+    behaviour_oracle: str
+    closest_rule: str
+    survivors: list[SurvivorView]
+    equivalent_list: list[dict]
+    not_built: list[str]
+
+
+_SURVIVOR_KNOWN = {"id", "file", "line", "column", "kind", "class", "detail", "description",
+                   "behaviour", "behaviour_detail", "original", "mutant", "source",
+                   "closest_test", "closest_test_how"}
+
+
+def _short_value(v: Any) -> str:
+    if isinstance(v, dict):
+        return ", ".join(f"{k}: {_short_value(x)}" for k, x in v.items())[:300]
+    if isinstance(v, list):
+        return ", ".join(_short_value(x) for x in v)[:300]
+    return str(v)[:300]
+
+
+def mutation_view(rec: dict[str, Any]) -> MutationView | None:
+    """The mutation figures and survivors; None when no ``dv qualify`` is recorded."""
+    q = rec.get("qualify")
+    if not isinstance(q, dict):
+        return None
+    sm = q.get("summary") if isinstance(q.get("summary"), dict) else {}
+    surv = []
+    for s in q.get("survivors") or []:
+        if not isinstance(s, dict):
+            continue
+        surv.append(SurvivorView(
+            id=str(s.get("id") or ""), where=f"{s.get('file')}:{s.get('line')}",
+            description=str(s.get("description") or s.get("kind") or ""),
+            original=str(s.get("original") or ""), mutant=str(s.get("mutant") or ""),
+            source=str(s.get("source") or ""), behaviour=str(s.get("behaviour") or ""),
+            behaviour_detail=str(s.get("behaviour_detail") or ""),
+            closest_test=str(s.get("closest_test") or ""),
+            closest_how=str(s.get("closest_test_how") or ""),
+            other=[(str(k), _short_value(v)) for k, v in s.items()
+                   if k not in _SURVIVOR_KNOWN and v not in (None, "", [], {})]))
+    equiv = [e for e in q.get("equivalent") or [] if isinstance(e, dict)]
+    eq = sm.get("equivalent")
+    # only a count the record states (or mutants it lists as equivalent) reads as proven
+    n_eq = eq if isinstance(eq, int) and not isinstance(eq, bool) else (len(equiv) or None)
+    opts = q.get("options") if isinstance(q.get("options"), dict) else {}
+    return MutationView(
+        measured=str(q.get("measured") or "?"), stale=str(q.get("stale") or ""),
+        record=str(q.get("record") or ""), testbench=str(q.get("testbench") or ""),
+        tests=len(q.get("tests") or []), seed=opts.get("seed"),
+        sites_total=q.get("sites_total"), mutants=_int(sm.get("mutants")),
+        killed=_int(sm.get("killed")),
+        behaviour_only=_int(sm.get("detected_only_by_behaviour")), hang=_int(sm.get("hang")),
+        error=_int(sm.get("error")), equivalent=n_eq,
+        surviving=_int(sm.get("survived"), len(surv)), score=sm.get("score_checks"),
+        behaviour_oracle=str(q.get("behaviour_oracle") or ""),
+        closest_rule=str(q.get("closest_test_rule") or ""), survivors=surv,
+        equivalent_list=equiv, not_built=[str(n) for n in q.get("not_built") or []])
+
+
+def mutation_figures(m: MutationView) -> list[tuple[str, str, str]]:
+    """(id, label, value) of the figures a reviewer reads beside coverage."""
+    eq = ("not checked (no equivalence proof in the record)" if m.equivalent is None
+          else str(m.equivalent))
+    score = f" ({m.score}%)" if m.score is not None else ""
+    return [
+        ("mut-killed", "killed by the testbench's checks", f"{m.killed} of {m.mutants}{score}"),
+        ("mut-behaviour", "detected only by the behaviour baseline (outputs changed, no check "
+         "failed)", str(m.behaviour_only)),
+        ("mut-hang", "hang (only timeouts)", str(m.hang)),
+        ("mut-error", "error (simulation ended without results)", str(m.error)),
+        ("mut-equivalent", "equivalent (proven)", eq),
+        ("mut-surviving", "surviving (no check failed; the behaviour-only ones included)",
+         str(m.surviving)),
+    ]
+
+
 def regress_path(given: Path | None) -> Path | None:
     """``given`` (a regress.json or the directory holding one), else build/regress/regress.json
     under the working directory when it exists."""
@@ -353,6 +465,7 @@ class ReportView:
     sources: list[tuple[str, list[str] | None]] = field(default_factory=list)
     regress: RegressView | None = None
     regress_note: str = ""  # why a regression record found was not shown
+    mutation: MutationView | None = None  # the last dv qualify (None: not run)
 
     @property
     def headline(self) -> str:
@@ -838,6 +951,10 @@ def build_view(rec: dict[str, Any], *, formal: dict[str, Any] | None = None,
             flags.append(Flag(f"{drop.get('kind')} coverage left out of the build", "assumptions"))
     if src.missing or stale:
         flags.append(Flag(source_note, "points"))
+    mview = mutation_view(rec)
+    if mview is not None and mview.surviving:
+        flags.append(Flag(f"{mview.surviving} planted bug(s) no check caught (dv qualify"
+                          + (", of an earlier testbench)" if mview.stale else ")"), "mutation"))
     if not goal_met or blockers:
         verdict = "not-closed"
     elif flags:
@@ -871,7 +988,7 @@ def build_view(rec: dict[str, Any], *, formal: dict[str, Any] | None = None,
                       rounds=rounds, weakened=weakened, fallbacks=fallbacks,
                       usage=model_usage(rec), assumptions=_assumptions(rec, fview),
                       inputs=_inputs(rec), formal=fview, source_note=source_note,
-                      goal=goal, goal_kinds=goal_kinds, sources=sources)
+                      goal=goal, goal_kinds=goal_kinds, sources=sources, mutation=mview)
 
 
 def load_view(target: Path, formal: Path | None = None,
