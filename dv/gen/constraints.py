@@ -78,6 +78,7 @@ class Check:
     inputs: tuple[str, ...] = ()  # data inputs it reads (after following wires)
     reads: tuple[str, ...] = ()  # state signals it reads
     why_not: str = ""
+    end_line: int = 0  # the statement's last line (a simulator may name any of its lines)
 
     @property
     def where(self) -> str:
@@ -267,7 +268,7 @@ class StimulusConstraints:
 
     def _check_at(self, file: str, line: int) -> Check | None:
         for chk in self.checks:
-            if chk.line == line and _same_file(chk.file, file):
+            if chk.line <= line <= max(chk.line, chk.end_line) and _same_file(chk.file, file):
                 return chk
         return None
 
@@ -419,7 +420,8 @@ def design_checks(design: Design, root: Path) -> list[Check]:
                 "assert" if stmt.assertionKind == ast.AssertionKind.Assert else "")
             if not kind:
                 continue
-            chk = Check(file, line, kind, _short(text))
+            chk = Check(file, line, kind, _short(text),
+                        end_line=_rel(sm, stmt.sourceRange.end, root)[1])
             try:
                 if isinstance(stmt, ast.ImmediateAssertionStatement):
                     cond, sv = conv.tree(stmt.cond), _source(sm, stmt.cond)
