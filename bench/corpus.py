@@ -20,9 +20,12 @@ itself stays outside the repository, in a corpus directory laid out as
 ``--extract`` fills the corpus directory from bare git mirrors (``<mirrors>/<owner>+<repo>/repo``,
 as the fetch tool leaves them) with ``git show HEAD:<path>``. Then each design runs
 ``dv inspect --json`` (clock and reset as inferred, compared with the expected ones) and
-``dv generate`` (offline generator, a round and time budget, formal off unless ``--formal``),
-each under a hard wall-clock limit, and the table says: ran or failed (with a class),
-clock/reset inferred vs expected, coverage by kind, failed tests, wall time.
+``dv generate`` (offline generator, a round and time budget, formal off unless ``--formal``,
+its own budget ``--formal-budget``), each under a hard wall-clock limit, and the table says:
+ran or failed (with a class), clock/reset inferred vs expected, coverage by kind, failed
+tests, the formal pass's verdicts on the holes (unreachable / covered / without a verdict, the
+reasons of the latter by class), the time split (build / simulation / formal and its budget /
+total) and wall time. ``--rerender JSON`` prints the table of an earlier run again.
 
     python bench/corpus.py --corpus /work/corpus --budget 60 --rounds 2
 """
@@ -79,6 +82,9 @@ class Outcome:
     dropped: list[str] = field(default_factory=list)
     stop: str = ""
     seconds: float = 0.0
+    formal: dict[str, int] = field(default_factory=dict)  # hole verdicts (status: count)
+    split: dict[str, float] = field(default_factory=dict)  # the record's seconds
+    no_verdict: dict[str, int] = field(default_factory=dict)  # reason class: count
 
     @property
     def clock_ok(self) -> bool:
@@ -212,6 +218,8 @@ def run_one(e: Entry, corpus: Path, work: Path, args: argparse.Namespace) -> Out
                       str(args.jobs), "--test-timeout", str(args.test_timeout)]
     if not args.formal:
         cmd.append("--no-formal")
+    elif args.formal_budget:
+        cmd += ["--formal-budget", args.formal_budget]
     if e.spec and not args.no_spec:
         cmd += ["--spec", str(corpus / e.repo_dir / e.spec)]
     limit = args.hard_limit or (args.budget * 3 + 600)
@@ -240,6 +248,7 @@ def run_one(e: Entry, corpus: Path, work: Path, args: argparse.Namespace) -> Out
         o.failed_tests = sum(1 for t in tests if t["status"] != "passed")
         o.dropped = [d["kind"] for d in (rec.get("build") or {}).get("dropped_coverage", [])]
         o.stop = rec.get("stop_reason", "")
+        read_formal(o, rec)
     if code is None:
         o.failure = "timeout" if not o.ran else ""
         o.detail = f"hard limit {limit:.0f} s"
@@ -248,6 +257,37 @@ def run_one(e: Entry, corpus: Path, work: Path, args: argparse.Namespace) -> Out
     elif o.failed_tests:
         o.detail = f"{o.failed_tests} test(s) failed"
     return o
+
+
+def _reason_class(detail: str) -> str:
+    """A short class for a hole's no-verdict reason (for the table's tally)."""
+    for pat, name in [(r"budget spent", "budget"), (r"timeout", "timeout"),
+                      (r"merged the points", "merged-instances"),
+                      (r"no guarding condition", "no-condition"),
+                      (r"memory", "memory"), (r"has no terms|no signal==value", "expr-row"),
+                      (r"not a signal edge", "toggle-name"),
+                      (r"Yosys cannot", "yosys-front-end"),
+                      (r"not a signal or parameter|not a signal of", "name"),
+                      (r"outside the SVA subset", "lowering"),
+                      (r"no clock", "no-clock"), (r"not reached within", "bounded")]:
+        if re.search(pat, detail, re.I):
+            return name
+    return "other"
+
+
+def read_formal(o: Outcome, rec: dict) -> None:
+    """The hole verdicts, the reasons of those without one, and the time split of a record."""
+    o.split = {k: float(v) for k, v in (rec.get("seconds") or {}).items()}
+    o.formal, o.no_verdict = {}, {}
+    for h in rec.get("holes", []):
+        f = h.get("formal")
+        if not f:
+            continue
+        st = f.get("status", "?")
+        o.formal[st] = o.formal.get(st, 0) + 1
+        if st not in ("unreachable", "covered"):
+            c = _reason_class(f.get("detail", "") or st)
+            o.no_verdict[c] = o.no_verdict.get(c, 0) + 1
 
 
 def _last_line(text: str) -> str:
@@ -262,7 +302,8 @@ def _pct(v: float | None) -> str:
 
 def table(outcomes: list[Outcome]) -> str:
     head = ["design", "ran", "failure", "clock (inferred/expected)", "reset (inferred/expected)",
-            *KINDS, "tests failed", "dropped cov", "wall s"]
+            *KINDS, "tests failed", "dropped cov", "formal: unreach/covered/other",
+            "no-verdict reasons", "s build/sim/formal(budget)/total", "wall s"]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for o in outcomes:
         e = o.entry
@@ -272,7 +313,8 @@ def table(outcomes: list[Outcome]) -> str:
             e.name, "yes" if o.ran else "no", o.failure or "", clk, rst,
             *[_pct(o.coverage.get(k)) for k in KINDS],
             f"{o.failed_tests}/{o.tests}" if o.tests else "", ",".join(o.dropped),
-            f"{o.seconds:.0f}"]) + " |")
+            _formal_cell(o), ", ".join(f"{k} {v}" for k, v in sorted(o.no_verdict.items())),
+            _split_cell(o), f"{o.seconds:.0f}"]) + " |")
     n = len(outcomes)
     ran = sum(o.ran for o in outcomes)
     clocked = [o for o in outcomes if o.entry.clock not in (None, "none")]
@@ -280,7 +322,61 @@ def table(outcomes: list[Outcome]) -> str:
     rows.append("")
     rows.append(f"{ran}/{n} ran to a coverage record; clock and reset as expected on "
                 f"{ok_timing}/{n} ({len(clocked)} clocked)")
+    holes = sum(sum(o.formal.values()) for o in outcomes)
+    if holes:
+        tot: dict[str, int] = {}
+        why: dict[str, int] = {}
+        for o in outcomes:
+            for k, v in o.formal.items():
+                tot[k] = tot.get(k, 0) + v
+            for k, v in o.no_verdict.items():
+                why[k] = why.get(k, 0) + v
+        verdict = tot.get("unreachable", 0) + tot.get("covered", 0)
+        rows.append(f"formal on {holes} holes: {verdict} with a verdict ("
+                    + ", ".join(f"{k} {v}" for k, v in sorted(tot.items())) + "); without one: "
+                    + (", ".join(f"{k} {v}" for k, v in sorted(why.items())) or "none"))
+        f_secs = sum(o.split.get("formal", 0) for o in outcomes)
+        t_secs = sum(o.split.get("total", 0) for o in outcomes)
+        if t_secs:
+            rows.append(f"formal took {f_secs:.0f} s of {t_secs:.0f} s "
+                        f"({100 * f_secs / t_secs:.0f}%) over the designs that ran")
     return "\n".join(rows)
+
+
+def _formal_cell(o: Outcome) -> str:
+    if not o.formal:
+        return ""
+    other = sum(v for k, v in o.formal.items() if k not in ("unreachable", "covered"))
+    return f"{o.formal.get('unreachable', 0)}/{o.formal.get('covered', 0)}/{other}"
+
+
+def _split_cell(o: Outcome) -> str:
+    s = o.split
+    if not s:
+        return ""
+    budget = f"({s['formal_budget']:.0f})" if s.get("formal_budget") else ""
+    return (f"{s.get('build', 0):.0f}/{s.get('simulation', 0):.0f}/"
+            f"{s.get('formal', 0):.0f}{budget}/{s.get('total', 0):.0f}")
+
+
+def rerender(saved: Path, work: Path, descriptions: Path) -> list[Outcome]:
+    """Outcomes from an earlier run's ``--json`` file, the formal columns and the time split
+    read again from the records under ``work`` (``--rerender``)."""
+    entries = {e.name: e for e in load_entries(descriptions)}
+    out = []
+    for d in json.loads(saved.read_text()):
+        e = entries.get(d["name"])
+        if e is None:
+            continue
+        o = Outcome(e, ran=d["ran"], failure=d["failure"], detail=d["detail"],
+                    clock=d["clock"], reset=d["reset"], coverage=d["coverage"],
+                    failed_tests=d["failed_tests"], tests=d["tests"], dropped=d["dropped"],
+                    stop=d["stop"], seconds=d["seconds"])
+        recs = list((work / e.name / "coverage").glob("*/closure.json"))
+        if recs:
+            read_formal(o, json.loads(recs[0].read_text()))
+        out.append(o)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -299,11 +395,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--test-timeout", type=float, default=120.0)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--formal", action="store_true")
+    ap.add_argument("--formal-budget", default=None, metavar="SECONDS|PCT%",
+                    help="dv generate --formal-budget (default: dv's)")
     ap.add_argument("--inspect-only", action="store_true",
                     help="only compare the inferred clock and reset with the expected ones")
     ap.add_argument("--no-spec", action="store_true")
     ap.add_argument("--json", type=Path, default=None, help="write the outcomes as JSON")
+    ap.add_argument("--rerender", type=Path, default=None, metavar="JSON",
+                    help="print the table of an earlier run (its --json file and --work)")
     args = ap.parse_args(argv)
+    if args.rerender:
+        print(table(rerender(args.rerender, args.work.resolve(), args.descriptions)))
+        return 0
     entries = load_entries(args.descriptions, args.only)
     if args.extract:
         extract(entries, args.corpus, args.extract)
@@ -323,7 +426,8 @@ def main(argv: list[str] | None = None) -> int:
             "clock": o.clock, "expected_clock": o.entry.clock, "reset": o.reset,
             "expected_reset": o.entry.reset, "coverage": o.coverage, "tests": o.tests,
             "failed_tests": o.failed_tests, "dropped": o.dropped, "stop": o.stop,
-            "seconds": round(o.seconds, 1)} for o in outcomes], indent=1))
+            "seconds": round(o.seconds, 1), "formal": o.formal, "no_verdict": o.no_verdict,
+            "split": o.split} for o in outcomes], indent=1))
     return 0
 
 

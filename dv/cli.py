@@ -30,7 +30,7 @@ def _kv(pairs: tuple[str, ...], what: str) -> dict[str, str]:
     return out
 
 
-_DESIGN_EXTRA = ("file_lists", "clock", "resets", "holds", "interfaces")
+_DESIGN_EXTRA = ("file_lists", "clock", "resets", "holds", "interfaces", "library_dirs")
 
 
 def _design_options(command):
@@ -44,7 +44,11 @@ def _design_options(command):
     f = click.option("--rtl", "rtl", multiple=True, type=click.Path(),
                      help="SystemVerilog source file (repeat for several).")(f)
     f = click.option("-f", "--file-list", "file_lists", multiple=True, type=click.Path(),
-                     help="Simulator file list: sources, +incdir+, +define+, -I, -D, -v, -f.")(f)
+                     help="Simulator file list: sources, +incdir+, +define+, -I, -D, -v, -y, "
+                     "+libext+, -f.")(f)
+    f = click.option("-y", "--library-dir", "library_dirs", multiple=True, type=click.Path(),
+                     help="Library directory: a module the sources use and do not define is "
+                     "read from DIR/<module>.sv or .v (repeat for several).")(f)
     f = click.option("--clock", default=None, metavar="NAME",
                      help="The clock input, when inference picks the wrong one.")(f)
     f = click.option("--reset", "resets", multiple=True, metavar="NAME[:low|high]",
@@ -79,6 +83,14 @@ def _load(rtl, top, defines, includes, params):
     defs.update({k: v for k, v in (d.partition("=")[::2] for d in defines)})
     if any(not k for k in defs):
         raise click.BadParameter("expected NAME or NAME=VALUE", param_hint="-D")
+    libdirs = list(extra.get("library_dirs") or ())
+    if libdirs:
+        from dv.design.frontend import library_files
+
+        for d in libdirs:
+            if not Path(d).is_dir():
+                raise click.BadParameter(f"{d} is not a directory", param_hint="-y")
+        files += library_files(files, libdirs, defines=defs, include_dirs=incs)
     design = load_design(files, top=top, defines=defs, include_dirs=incs,
                          overrides=_kv(params, "-G"), root=Path.cwd(),
                          clock=extra.get("clock"), resets=list(extra.get("resets") or ()))
@@ -221,6 +233,10 @@ def _print_interfaces(design) -> None:
               help="Wall-clock limit of one simulation, in seconds.")
 @click.option("--formal/--no-formal", default=True, show_default=True,
               help="Search the holes simulation left (and the waived points) with Z3.")
+@click.option("--formal-budget", default="25%", show_default=True, metavar="SECONDS|PCT%",
+              help="Time for the formal pass on the holes: seconds, or a percentage of "
+                   "--time-budget (without one, of the rounds' time, so that formal is that "
+                   "share of the run). Holes not searched in it stay open, with that reason.")
 @click.option("--sandbox/--no-sandbox", "sandbox", default=None,
               help="Run the simulations in the OS sandbox (bubblewrap). Default: on when a "
                    "model writes code, off for the built-in generator. --no-sandbox runs model "
@@ -231,13 +247,14 @@ def _print_interfaces(design) -> None:
                    "such failures are the design's.")
 @llm_cli_options()
 def generate(rtl, top, defines, includes, params, spec, model, rounds, goal, goal_on,
-             time_budget, seed, out, jobs, test_timeout, formal, sandbox,
+             time_budget, seed, out, jobs, test_timeout, formal, formal_budget, sandbox,
              learn, **llm):
     """Generate a testbench, simulate it, and iterate on coverage holes."""
     from dv.design.spec import parse_spec
     from dv.gen.base import get_generator
     from dv.loop import ClosureOptions, run_closure
 
+    f_secs, f_frac = _formal_budget(formal_budget)
     kinds = tuple(k.strip() for k in goal_on.split(",") if k.strip())
     known = {"line", "branch", "expr", "toggle", "user", "fsm_state", "fsm_arc"}
     bad = [k for k in kinds if k not in known]
@@ -254,7 +271,8 @@ def generate(rtl, top, defines, includes, params, spec, model, rounds, goal, goa
     _attach_interfaces(design, spec_obj)
     opts = ClosureOptions(rounds=rounds, goal=goal, goal_kinds=kinds, time_budget=time_budget,
                           seed=seed, out=Path(out), parallel=jobs, test_timeout=test_timeout,
-                          root=Path.cwd(), formal=formal, sandbox=sandbox, learn=learn)
+                          root=Path.cwd(), formal=formal, sandbox=sandbox, learn=learn,
+                          formal_budget=f_secs, formal_fraction=f_frac)
     console.print(f"dv {__version__}: [bold]{design.top}[/bold] with the {generator.name} "
                   f"generator, goal {goal:g}% on {', '.join(kinds)}, up to {rounds} rounds")
     run = run_closure(design, spec_obj, generator, opts, progress=_progress)
@@ -266,6 +284,22 @@ def generate(rtl, top, defines, includes, params, spec, model, rounds, goal, goa
             + (f" ({illegal} on illegal stimulus: confirm the learned constraint(s) in "
                "summary.md by writing them into the spec as assumptions)" if illegal else "")
             + f"; see coverage/{design.top}/summary.md and the logs it names.")
+
+
+def _formal_budget(text: str) -> tuple[float | None, float]:
+    """``--formal-budget``: ``(seconds, None-fraction)`` or ``(None, fraction)``."""
+    t = text.strip()
+    try:
+        if t.endswith("%"):
+            pct = float(t[:-1])
+            if 0 < pct < 100:
+                return None, pct / 100
+        elif float(t) > 0:
+            return float(t), 0.25
+    except ValueError:
+        pass
+    raise click.BadParameter(f"{text!r}: give seconds (e.g. 60) or a percentage between 0 and "
+                             "100 (e.g. 25%)", param_hint="--formal-budget")
 
 
 def _progress(kind: str, data: object) -> None:
@@ -327,6 +361,12 @@ def _print_summary(run) -> None:
               percent_text(tot.hit, tot.total, tot.percent), style="bold")
     console.print(t)
     console.print(f"stopped: {run.stop_reason}")
+    secs = run.seconds
+    budget = secs.get("formal_budget")
+    console.print(f"time: {secs.get('total', 0):.1f} s — build {secs.get('build', 0):.1f} s, "
+                  f"simulation {secs.get('simulation', 0):.1f} s, generation "
+                  f"{secs.get('generation', 0):.1f} s, formal {secs.get('formal', 0):.1f} s"
+                  + (f" (budget {budget:.0f} s)" if budget else ""))
     console.print(f"testbench: {run.tb_dir}   report: {run.cov_dir / 'summary.md'}")
 
 

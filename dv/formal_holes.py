@@ -15,10 +15,15 @@ the engine from reset (BMC) with an induction proof of the negation:
 Conditions are read in the cycle model: they are sampled at the clock edge, as the clocked
 processes that hold most statements see them. A hole in a submodule instance is a target in
 hierarchical names (``u_sub.go``, bound through the engine's aliases) and is proven in a run of
-its own, so a name the engine cannot bind there does not sink the top's holes. Holes whose
-instance Verilator merged (``top.*``), toggles on memories, statements with no guarding
-condition, and conditions the lowering cannot read (enum literals, functions) get no verdict;
-each says which, naming the module, instance, memory or statement.
+its own, so a name the engine cannot bind there does not sink the top's holes. Named
+constants in a condition (enum literals, package parameters, ``pkg::NAME``, a submodule's
+parameters) are replaced by their elaborated values (:attr:`Design.constants`); memory entries
+(``mem[i]``) are read through the monitor's unpacked-array port declared with the memory's own
+range. Holes whose instance Verilator merged (``top.*``), toggles on memories, statements with
+no guarding condition, expression rows that are not ``term==value`` conjunctions, and
+conditions the lowering cannot read (functions) get no verdict; each says which, naming the
+module, instance, memory or statement. The pass has a time ``budget``: a hole whose check has
+not started when it is spent stays open (``unknown``, "formal time budget spent").
 """
 
 from __future__ import annotations
@@ -31,8 +36,67 @@ from pathlib import Path
 from dv.cov.holes import Hole
 from dv.design.model import Design
 from dv.design.spec import Spec, SvaProperty
+from dv.formal.engine import BUDGET_SPENT
 
-_ROW_TERM = re.compile(r"([A-Za-z_]\w*(?:\[\d+\])?)==(\d+)")
+_ROW_TERM = re.compile(r"(.+)==\s*(\d+)", re.S)
+_SIMPLE_TERM = re.compile(r"[A-Za-z_][\w$]*(?:\[\d+\])*")
+
+
+def _row_terms(row: str) -> list[tuple[str, str]] | None:
+    """The ``(term, value)`` pairs of an expression-coverage row ``(t1==v1 && t2==v2)``, each
+    term a signal or a parenthesised sub-expression (``(x < y)==1``); None when a part of the
+    row is not of that form (a row must never lose a term: a weaker cover is a false
+    "covered")."""
+    t = row.strip()
+    if t.startswith("(") and _close(t, 0) == len(t) - 1:
+        t = t[1:-1]
+    parts: list[str] = []
+    depth, start = 0, 0
+    i = 0
+    while i < len(t):
+        c = t[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif depth == 0 and t.startswith("&&", i):
+            parts.append(t[start:i])
+            start = i + 2
+            i += 1
+        i += 1
+    if depth:
+        return None
+    parts.append(t[start:])
+    out = []
+    for part in parts:
+        m = _ROW_TERM.fullmatch(part.strip())
+        if not m or not m.group(1).strip():
+            return None
+        expr = m.group(1).strip()
+        whole = expr.startswith("(") and _close(expr, 0) == len(expr) - 1
+        if not whole and not _SIMPLE_TERM.fullmatch(expr):
+            return None
+        out.append((expr, m.group(2)))
+    return out
+
+
+def _paren(expr: str) -> str:
+    return expr if _SIMPLE_TERM.fullmatch(expr) or expr.startswith("(") else f"({expr})"
+
+
+def _close(text: str, i: int) -> int:
+    """Index of the parenthesis closing the one at ``text[i]`` (-1 when none)."""
+    depth = 0
+    for j in range(i, len(text)):
+        if text[j] == "(":
+            depth += 1
+        elif text[j] == ")":
+            depth -= 1
+            if depth == 0:
+                return j
+    return -1
 _TOGGLE = re.compile(r"^([A-Za-z_]\w*)((?:\[\d+\])*):(0->1|1->0)$")
 
 
@@ -71,8 +135,9 @@ def cover_target(hole: Hole, design: Design) -> tuple[str | None, str]:
             why = (f"Verilator merged the points of its instances ({p.hier})"
                    if "*" in p.hier else "the coverage point names no instance path")
             return None, f"in {mod}, not the top {design.top}: {why}"
-        return _in_instance(hole, instance, where)
-    terms = [f"({c})" for c in hole.conditions]
+        return _in_instance(hole, instance, where, design)
+    keep = {s.name for s in design.signals} | {q.name for q in design.ports}
+    terms = [f"({_fold(c, design, '', keep)})" for c in hole.conditions]
     if p.kind == "toggle":
         m = _TOGGLE.match(p.comment)
         if not m:
@@ -91,10 +156,12 @@ def cover_target(hole: Hole, design: Design) -> tuple[str | None, str]:
         return (f"$rose({ref})" if m.group(3) == "0->1" else f"$fell({ref})"), ""
     if p.kind == "expr":
         row = p.comment.split("=>", 1)[0]
-        pairs = _ROW_TERM.findall(row)
+        pairs = _row_terms(row)
         if not pairs:
-            return None, f"expression row {row.strip()!r} at {where} has no signal==value terms"
-        terms += [f"({name} == {value})" for name, value in pairs]
+            return None, (f"expression row {row.strip()!r} at {where}: not a conjunction of "
+                          "term==value parts dv reads")
+        terms += [f"({_paren(_fold(name, design, '', keep))} == {value})"
+                  for name, value in pairs]
     elif p.kind not in ("line", "branch"):
         return None, f"{p.kind} point: coverage of this kind has no cover form"
     if not terms:
@@ -108,14 +175,36 @@ def cover_target(hole: Hole, design: Design) -> tuple[str | None, str]:
 
 
 _NAME = re.compile(r"(?<![\w$'.:])([A-Za-z_]\w*)(?!\w|\s*::|\s*\()")
+_CONST_NAME = re.compile(r"(?<![\w$'.:])((?:[A-Za-z_]\w*::)?[A-Za-z_]\w*)(?!\w|\s*\()")
 
 
-def _in_instance(hole: Hole, instance: str, where: str) -> tuple[str | None, str]:
+def _fold(text: str, design: Design, instance: str, keep: set[str] = frozenset()) -> str:
+    """``text`` with the named constants its scope reads (enum literals such as ``FILL``,
+    package parameters, ``pkg::NAME``, a submodule's parameters) replaced by their sized
+    literals from :attr:`Design.constants`; names in ``keep`` (signals) are left alone."""
+    consts = design.constants.get(instance, {})
+    qualified = design.constants.get("::", {})
+    if not consts and not qualified:
+        return text
+
+    def sub(m: re.Match) -> str:
+        name = m.group(1)
+        if "::" in name:
+            return qualified.get(name, name)
+        return name if name in keep else consts.get(name, name)
+
+    return _CONST_NAME.sub(sub, text)
+
+
+def _in_instance(hole: Hole, instance: str, where: str,
+                 design: Design | None = None) -> tuple[str | None, str]:
     """A submodule hole's cover expression in hierarchical names (``u_sub.go``), which the
     formal engine reads through aliases bound to the instance's signals."""
     p = hole.point
 
     def scoped(text: str) -> str:
+        if design is not None:
+            text = _fold(text, design, instance)
         return _NAME.sub(lambda m: f"{instance}.{m.group(1)}", text)
 
     if p.kind == "toggle":
@@ -127,10 +216,12 @@ def _in_instance(hole: Hole, instance: str, where: str) -> tuple[str | None, str
         return (f"$rose({ref})" if m.group(3) == "0->1" else f"$fell({ref})"), ""
     terms = [f"({scoped(c)})" for c in hole.conditions]
     if p.kind == "expr":
-        pairs = _ROW_TERM.findall(p.comment.split("=>", 1)[0])
+        row = p.comment.split("=>", 1)[0]
+        pairs = _row_terms(row)
         if not pairs:
-            return None, f"expression row at {where} (instance {instance}) has no terms"
-        terms += [f"({instance}.{name} == {value})" for name, value in pairs]
+            return None, (f"expression row {row.strip()!r} at {where} (instance {instance}): "
+                          "not a conjunction of term==value parts dv reads")
+        terms += [f"({_paren(scoped(name))} == {value})" for name, value in pairs]
     elif p.kind not in ("line", "branch"):
         return None, f"{p.kind} point: coverage of this kind has no cover form"
     if not terms:
@@ -150,9 +241,18 @@ def _instance(hier: str) -> str:
 
 def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out: Path,
                 root: Path, depth: int = 20, timeout: float = 30.0, jobs: int | None = None,
-                progress: Callable[[str, object], None] | None = None) -> list[HoleVerdict]:
-    """Search every hole with Z3; return one verdict per hole, in order."""
+                progress: Callable[[str, object], None] | None = None,
+                budget: float | None = None) -> list[HoleVerdict]:
+    """Search every hole with Z3; return one verdict per hole, in order.
+
+    ``budget``: seconds for the whole pass (Yosys, the checks of the top's holes and of the
+    submodules'); a hole whose check has not started when it is spent stays open, ``unknown``
+    with the reason "formal time budget spent" (never called unreachable)."""
+    import time
+
     from dv.errors import DvError
+
+    deadline = None if budget is None else time.monotonic() + budget
 
     verdicts: list[HoleVerdict] = []
     props: list[SvaProperty] = []
@@ -188,9 +288,16 @@ def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out
     # holes in submodules (hierarchical names) are proven in a run of their own, so that a
     # name the engine cannot bind there does not sink the top's holes
     for group, where in ((props, out), (sub_props, out / "submodules")):
-        if group:
-            _prove_group(design, spec, group, labels, where, root, depth, timeout, jobs,
-                         progress)
+        if not group:
+            continue
+        if deadline is not None and time.monotonic() >= deadline:
+            for sp in group:
+                v = labels[sp.label or ""]
+                v.status, v.detail = "unknown", (f"unknown ({BUDGET_SPENT}): not searched, "
+                                                 f"the pass had {budget:g} s")
+            continue
+        _prove_group(design, spec, group, labels, where, root, depth, timeout, jobs,
+                     progress, deadline)
     return verdicts
 
 
@@ -210,7 +317,8 @@ def _check_target(sp: SvaProperty, design: Design, root: Path, scoped: bool) -> 
 
 def _prove_group(design: Design, spec: Spec | None, props: list[SvaProperty],
                  labels: dict[str, HoleVerdict], out: Path, root: Path, depth: int,
-                 timeout: float, jobs: int | None, progress) -> None:
+                 timeout: float, jobs: int | None, progress,
+                 deadline: float | None = None) -> None:
     from dv.errors import DvError
     from dv.formal.prove import ProveOptions, run_prove
 
@@ -222,7 +330,8 @@ def _prove_group(design: Design, spec: Spec | None, props: list[SvaProperty],
         run = run_prove(design.files, top=design.top, defines=design.defines,
                         includes=design.include_dirs, params=design.overrides, spec=holes_spec,
                         options=ProveOptions(depth=depth, mode="cover", timeout=timeout,
-                                             jobs=jobs, out=out, replay=False, root=root),
+                                             jobs=jobs, out=out, replay=False, root=root,
+                                             deadline=deadline),
                         progress=progress)
     except DvError as exc:  # e.g. a condition the lowering cannot read: say so, keep the run
         for v in mine:

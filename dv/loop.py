@@ -57,6 +57,10 @@ class ClosureOptions:
     formal: bool = True  # search the holes left open (and the waived ones) with Z3
     formal_depth: int = 20
     formal_timeout: float = 30.0  # per hole
+    # seconds for the whole formal pass on the holes; None: formal_fraction of the run's
+    # (see formal_budget): holes not searched when it is spent stay open, with that reason
+    formal_budget: float | None = None
+    formal_fraction: float = 0.25
     sandbox: bool | None = None  # OS sandbox for simulations; None: on when a model writes code
     # a design assertion fired by stimulus it constrains becomes a stimulus constraint of the
     # following rounds (dv.gen.constraints); False: such failures are the design's
@@ -335,16 +339,31 @@ def _build(run: ClosureRun, cfg: BuildConfig, note: Progress) -> None:
     note("build-done", run.build)
 
 
+def formal_budget(opts: ClosureOptions, spent: float) -> float:
+    """Seconds the formal pass on the holes may take: ``formal_budget`` when given, else
+    ``formal_fraction`` of ``time_budget``, else (no time budget) enough for formal to be that
+    fraction of the whole run given the ``spent`` seconds of the rounds; at least 30 s."""
+    if opts.formal_budget is not None:
+        return opts.formal_budget
+    f = min(max(opts.formal_fraction, 0.01), 0.95)
+    if opts.time_budget is not None:
+        return max(30.0, f * opts.time_budget)
+    return max(30.0, spent * f / (1 - f))
+
+
 def _formal_on_holes(run: ClosureRun, note: Progress) -> None:
     """Z3 on every hole simulation left (open or waived): unreachable, reachable, or no verdict."""
     from dv.formal_holes import prove_holes
 
     opts = run.options
+    budget = formal_budget(opts, run.seconds["build"] + run.seconds["simulation"]
+                           + run.seconds["generation"])
+    run.seconds["formal_budget"] = budget
     note("formal-start", len(run.holes))
     t0 = time.monotonic()
     run.formal = prove_holes(run.design, run.spec, run.holes, out=opts.out / "build" / "holes",
                              root=opts.root, depth=opts.formal_depth,
-                             timeout=opts.formal_timeout, jobs=opts.parallel)
+                             timeout=opts.formal_timeout, jobs=opts.parallel, budget=budget)
     run.seconds["formal"] = time.monotonic() - t0
     note("formal-done", run.formal)
 

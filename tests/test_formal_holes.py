@@ -118,3 +118,99 @@ def test_reason_when_a_toggle_names_no_top_signal():
     assert expr is None and "no statement of the source map at t.sv:3" in why
     expr, why = cover_target(_hole("toggle", "q[2]:0->1"), d)
     assert expr == "$rose(q[2])" and why == ""
+
+
+SHAPES = __import__("pathlib").Path(__file__).parent / "designs" / "formal_shapes"
+
+
+def _pkg_mem_holes():
+    from dv.cov.holes import find_holes
+    from dv.cov.model import Coverage
+    from dv.design.frontend import load_design
+
+    d = load_design([SHAPES / "pkg_mem_pkg.sv", SHAPES / "pkg_mem.sv"], root=SHAPES)
+    cov = Coverage()
+    for kind, line, comment in [("branch", 34, "if"),  # state == FILL (package enum)
+                                ("branch", 35, "if"),  # count == 3'(DEPTH - 1) (package param)
+                                ("line", 38, "block"),  # state == SPARE: never
+                                ("branch", 45, "if"),  # mem[ra] == 8'hff (a memory entry)
+                                ("branch", 56, "if"),  # back[4] == 8'h5a: reset, never written
+                                ("branch", 57, "if")]:  # back[7] == 8'h5a: written
+        cov.add(CoverPoint(kind=kind, file="pkg_mem.sv", line=line, column=1, comment=comment,
+                           hier="pkg_mem"))
+    return d, find_holes(cov, d.source_map)
+
+
+def test_package_enum_and_memory_holes_are_targets(tmp_path):
+    """Issue 10, item 7: conditions naming package enum literals and parameters, and memory
+    entries (a descending, offset range read at the right entry), get formal verdicts."""
+    from dv.formal_holes import prove_holes
+
+    d, holes = _pkg_mem_holes()
+    assert d.constants[""]["FILL"] == "2'd1" and d.constants["::"]["pkg_mem_pkg::DEPTH"]
+    assert next(s for s in d.signals if s.name == "back").dims == "[7:4]"
+    verdicts = prove_holes(d, None, holes, out=tmp_path, root=SHAPES, depth=8, timeout=60,
+                           jobs=1)
+    got = {v.hole.point.line: (v.status, v.detail) for v in verdicts}
+    assert {ln: st for ln, (st, _) in got.items()} == {
+        34: "covered", 35: "covered", 38: "unreachable", 45: "covered", 56: "unreachable",
+        57: "covered"}, got
+
+
+def test_formal_budget_spent_leaves_holes_open_with_the_reason(tmp_path):
+    """A hole not searched within the formal pass's budget stays open: unknown, saying the
+    budget was spent; never unreachable."""
+    from dv.formal_holes import prove_holes
+
+    d, holes = _pkg_mem_holes()
+    verdicts = prove_holes(d, None, holes, out=tmp_path, root=SHAPES, depth=8, timeout=60,
+                           jobs=1, budget=0.0)
+    assert [v.status for v in verdicts] == ["unknown"] * len(holes)
+    assert all("formal time budget spent" in v.detail for v in verdicts)
+
+
+def test_engine_deadline_stops_queries_not_started(tmp_path):
+    """run_queries with a deadline: a query not started by then is not run and says why
+    (in-process and in worker processes); one started before it gets the time left."""
+    import time
+
+    from dv.formal.engine import BUDGET_SPENT, Query, run_queries
+    from dv.formal.model import build_model
+
+    src = tmp_path / "c.sv"
+    src.write_text("module c (input logic clk, input logic rst, output logic [3:0] q);\n"
+                   "  always_ff @(posedge clk) q <= rst ? 4'd0 : q + 4'd1;\n"
+                   "  always @(posedge clk) if (!rst) c9: cover (q == 4'd9);\n"
+                   "endmodule\n")
+    model = build_model([src], top="c", build_root=tmp_path / "build", root=tmp_path)
+    q = Query("cover", model.covers()[0], 12, 30.0, reset=("rst", 1))
+    for jobs in (1, 2):
+        res = run_queries(model, [q, q], jobs=jobs, deadline=time.monotonic() - 1)
+        assert [(r.status, r.detail) for r in res] == [("unknown", BUDGET_SPENT)] * 2
+    [res] = run_queries(model, [q], jobs=1, deadline=time.monotonic() + 60)
+    assert res.status == "covered" and res.query.timeout <= 60
+
+
+def test_formal_budget_defaults_to_a_share_of_the_run():
+    from dv.loop import ClosureOptions, formal_budget
+
+    assert formal_budget(ClosureOptions(time_budget=400), 10.0) == 100.0
+    assert formal_budget(ClosureOptions(time_budget=400, formal_fraction=0.5), 10.0) == 200.0
+    assert formal_budget(ClosureOptions(formal_budget=7.0, time_budget=400), 10.0) == 7.0
+    # no time budget: formal may be a quarter of the whole run (a third of the rounds' time)
+    assert formal_budget(ClosureOptions(), 300.0) == 100.0
+    assert formal_budget(ClosureOptions(), 1.0) == 30.0  # at least 30 s
+
+
+def test_expression_rows_with_sub_expressions_keep_every_term():
+    """A row term may be a parenthesised sub-expression; a row dv cannot split into
+    term==value parts gets no target (dropping a term would make a weaker cover, whose
+    witness is a false 'covered')."""
+    from dv.formal_holes import cover_target
+
+    d = _design()
+    expr, _ = cover_target(_hole("expr", "((q < 4'd3)==0 && a==1) => 1", ["!(rst)"]), d)
+    assert expr == "(!(rst)) && ((q < 4'd3) == 0) && (a == 1)"
+    for row in ["(a==1 || q[0]==0) => 1", "(a && q[0]==1) => 0"]:
+        expr, why = cover_target(_hole("expr", row), d)
+        assert expr is None and "not a conjunction of term==value parts" in why, row

@@ -104,3 +104,25 @@ def test_design_assertion_fired_by_illegal_stimulus_is_reported_at_its_line(tmp_
     assert failed
     assert all("assert_on_illegal_pop.sv:" in t["message"] and "invalid deque" in t["message"]
                for t in failed)
+
+
+LIBSEARCH = Path(__file__).resolve().parent / "designs" / "libsearch"
+
+
+def test_library_directories_in_a_file_list_and_on_the_command_line(monkeypatch, capsys):
+    """``-y DIR`` (+libext+): modules the sources use and do not define are read from
+    DIR/<module>.sv|.v, transitively (lib_reg.v uses other/lib_leaf.v); unused library
+    files are not read; without -y the unknown module is named with file and line."""
+    from dv.design.frontend import read_file_list
+
+    sources, _incs, _defs = read_file_list(LIBSEARCH / "lib.f")
+    names = [Path(s).relative_to(LIBSEARCH).as_posix() for s in sources]
+    assert names == ["lib_top.sv", "lib/lib_inc.sv", "lib/lib_reg.v", "other/lib_leaf.v"]
+    monkeypatch.chdir(LIBSEARCH)
+    assert main(["inspect", "--json", "--rtl", "lib_top.sv", "-y", "lib", "-y", "other"]) == 0
+    design = json.loads(capsys.readouterr().out)
+    assert design["files"] == ["lib_top.sv", "lib/lib_inc.sv", "lib/lib_reg.v",
+                               "other/lib_leaf.v"]
+    assert [c["name"] for c in design["clocks"]] == ["clk"]
+    assert main(["inspect", "--rtl", "lib_top.sv"]) == 2
+    assert "lib_top.sv:11:3: unknown module 'lib_inc'" in capsys.readouterr().err

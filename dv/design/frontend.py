@@ -70,6 +70,7 @@ def load_design(
     comp = loader.elaborate(tree, top_name, overrides)
     inst = next(i for i in comp.getRoot().topInstances if i.name == top_name)
     design = _describe(inst.body, loader.text, paths, root)
+    design.constants = named_constants(inst.body, comp)
     design.defines = defines
     design.include_dirs = [relative_path(d, root) for d in include_dirs]
     design.overrides = overrides
@@ -151,7 +152,10 @@ def read_file_list(path: str | Path, *, relative_to_list: bool = False, depth: i
     ``-v FILE`` (a library file, read as a source), ``-f FILE`` (nested, paths relative to the
     current directory) and ``-F FILE`` (nested, paths relative to that list's directory). A
     relative path is read from the current directory when it exists there, else from the
-    list's directory. ``-y``/``+libext+`` (library search) is refused with a hint.
+    list's directory. ``-y DIR`` / ``-yDIR`` (a library directory) and ``+libext+.sv+.v``
+    (the file endings searched there, default ``.sv`` and ``.v``): every module the design
+    instantiates and no source defines is looked for as ``DIR/<module><ext>`` (see
+    :func:`library_files`) and the file found joins the sources.
     """
     lst = Path(path)
     if not lst.is_file():
@@ -172,6 +176,9 @@ def read_file_list(path: str | Path, *, relative_to_list: bool = False, depth: i
     sources: list[str] = []
     incs: list[str] = []
     defines: dict[str, str] = {}
+    libdirs: list[str] = []
+    lib_lines: dict[str, int] = {}
+    libext: list[str] = []
     it = iter(words)
     for n, w in it:
         def arg(w: str = w, n: int = n) -> str:
@@ -188,9 +195,12 @@ def read_file_list(path: str | Path, *, relative_to_list: bool = False, depth: i
                 if item:
                     k, _, v = item.partition("=")
                     defines[k] = v
-        elif w in ("-I", "-D", "-v", "-f", "-F"):
+        elif w in ("-I", "-D", "-v", "-f", "-F", "-y"):
             a = arg()
-            if w == "-I":
+            if w == "-y":
+                libdirs.append(where(a))
+                lib_lines.setdefault(libdirs[-1], n)
+            elif w == "-I":
                 incs.append(where(a))
             elif w == "-D":
                 k, _, v = a.partition("=")
@@ -210,16 +220,91 @@ def read_file_list(path: str | Path, *, relative_to_list: bool = False, depth: i
         elif w.startswith("-D"):
             k, _, v = w[2:].partition("=")
             defines[k] = v
-        elif w in ("-y",) or w.startswith("+libext+"):
-            raise InputError(
-                f"the file list uses {w} (library search), which dv does not follow.",
-                file=str(path), line=n,
-                hint="List the library files the design needs (or give them with -v FILE).")
+        elif w.startswith("+libext+"):
+            libext += [e for e in w[len("+libext+"):].split("+") if e]
+        elif w.startswith("-y") and len(w) > 2:
+            libdirs.append(where(w[2:]))
+            lib_lines.setdefault(libdirs[-1], n)
         elif w.startswith(("+", "-")):
             continue  # simulator options (+timescale+, -sv, --timing, ...) do not name sources
         else:
             sources.append(where(w))
+    for d in libdirs:
+        if not Path(d).is_dir():
+            raise InputError(f"the library directory {d} (-y) does not exist.", file=str(path),
+                             line=lib_lines.get(d),
+                             hint="Check the path after -y in the file list.")
+    if libdirs:  # searched for what this list's sources (nested lists' included) use
+        sources += library_files(sources, libdirs, tuple(libext) or LIBEXT,
+                                 defines=defines, include_dirs=incs)
     return sources, incs, defines
+
+
+LIBEXT = (".sv", ".v")
+
+
+def _declared_and_used(path: str, defines: Mapping[str, str],
+                       include_dirs: Sequence[str]) -> tuple[set[str], set[str]]:
+    """Names of the modules, interfaces and packages ``path`` declares, and the names of the
+    modules/interfaces it instantiates (read with the preprocessor, so `ifdef is followed)."""
+    pp = parsing.PreprocessorOptions()
+    pp.predefines = [f"{k}={v}" if v != "" else k for k, v in defines.items()]
+    pp.additionalIncludePaths = list(include_dirs)
+    tree = sx.SyntaxTree.fromFile(path, pyslang.SourceManager(), pyslang.Bag([pp]))
+    declared: set[str] = set()
+    used: set[str] = set()
+
+    def visit(node: object) -> bool:
+        k = getattr(node, "kind", None)
+        if k in (sx.SyntaxKind.ModuleDeclaration, sx.SyntaxKind.InterfaceDeclaration,
+                 sx.SyntaxKind.PackageDeclaration, sx.SyntaxKind.ProgramDeclaration):
+            declared.add(node.header.name.valueText)
+        elif k == sx.SyntaxKind.HierarchyInstantiation:
+            used.add(node.type.valueText)
+        elif k == sx.SyntaxKind.ScopedName:  # pkg::NAME: the package is used too
+            left = getattr(node, "left", None)
+            text = getattr(getattr(left, "identifier", None), "valueText", "")
+            if text:
+                used.add(text)
+        return True
+
+    tree.root.visit(visit)
+    return declared, used
+
+
+def library_files(sources: Sequence[str], library_dirs: Sequence[str | Path],
+                  libext: Sequence[str] = LIBEXT, *, defines: Mapping[str, str] | None = None,
+                  include_dirs: Sequence[str | Path] = ()) -> list[str]:
+    """The library files (``-y DIR``) the design needs: every module (or package) the
+    sources, and the files found so far, use and do not declare, looked for as
+    ``DIR/<name><ext>`` in the order of ``library_dirs`` then ``libext``. A name found nowhere
+    is left to the elaboration (which names it with file and line)."""
+    defines = dict(defines or {})
+    incs = [str(i) for i in include_dirs]
+    declared: set[str] = set()
+    used: set[str] = set()
+    seen = {str(Path(f).resolve()) for f in sources}
+    todo = [str(f) for f in sources if Path(f).is_file()]
+    found: list[str] = []
+    looked: set[str] = set()
+    while todo:
+        for f in todo:
+            d, u = _declared_and_used(f, defines, incs)
+            declared |= d
+            used |= u
+        todo = []
+        for name in sorted(used - declared - looked):
+            looked.add(name)
+            for lib in library_dirs:
+                hit = next((Path(lib) / f"{name}{e}" for e in libext
+                            if (Path(lib) / f"{name}{e}").is_file()), None)
+                if hit is not None:
+                    if str(hit.resolve()) not in seen:
+                        seen.add(str(hit.resolve()))
+                        found.append(str(hit))
+                        todo.append(str(hit))
+                    break
+    return found
 
 
 
@@ -391,7 +476,108 @@ _HINTS = {
 }
 
 
+# -- named constants (for formal targets) ----------------------------------------------------
+
+
+def _literal(value: object, width: int, signed: bool) -> str | None:
+    """A sized SV literal for an elaborated constant, None when it is not a known integer."""
+    v = getattr(value, "value", value)
+    if not isinstance(v, pyslang.SVInt) or v.hasUnknown:
+        return None
+    n = int(v)
+    w = max(int(width or v.bitWidth or 32), 1)
+    if n < 0:
+        return f"(-{w}'sd{-n})"
+    return f"{w}'{'s' if signed else ''}d{n}"
+
+
+def _constants_of(sym: ast.Symbol, out: dict[str, str], qualify: str = "") -> None:
+    """Add ``sym``'s name and value to ``out`` when it is an enum literal or a parameter."""
+    if sym.kind == ast.SymbolKind.TransparentMember:
+        sym = sym.wrapped
+    lit = None
+    if isinstance(sym, ast.EnumValueSymbol):
+        lit = _literal(sym.value, sym.type.bitWidth, sym.type.isSigned)
+    elif isinstance(sym, ast.ParameterSymbol):
+        try:
+            lit = _literal(sym.value, sym.type.bitWidth, sym.type.isSigned)
+        except Exception:  # noqa: BLE001 - a parameter without an integer value is left out
+            lit = None
+    if lit is not None and sym.name:
+        out.setdefault(f"{qualify}{sym.name}", lit)
+
+
+def named_constants(top: ast.InstanceBodySymbol, comp: ast.Compilation
+                    ) -> dict[str, dict[str, str]]:
+    """The named constants a statement of each instance may read, as sized SV literals:
+    ``{instance path ("" for the top): {name: literal}}``. For every instance: enum literals
+    declared in it or imported from a package (wildcard or explicit), package parameters it
+    imports; below the top also its own parameters (the top's stay parameters: the formal
+    lowering reads them). ``"pkg::NAME"`` entries of every package sit under ``"::"``. Formal
+    targets built from coverage holes substitute these, so a condition such as
+    ``state == FILL`` or ``count == DEPTH - 1`` reads as plain bit-vector logic."""
+    out: dict[str, dict[str, str]] = {}
+    qualified: dict[str, str] = {}
+    for pkg in comp.getPackages():
+        if pkg.name == "std":
+            continue
+        for m in pkg:
+            _constants_of(m, qualified, f"{pkg.name}::")
+    if qualified:
+        out["::"] = qualified
+
+    def scope(body: ast.Symbol, path: str, own_params: bool, consts: dict[str, str]) -> None:
+        local: set[str] = set()
+        for m in body:
+            if isinstance(m, ast.WildcardImportSymbol) and m.package is not None:
+                imported: dict[str, str] = {}
+                for x in m.package:
+                    _constants_of(x, imported)
+                for k, v in imported.items():
+                    consts.setdefault(k, v)
+            elif isinstance(m, ast.ExplicitImportSymbol) and m.importedSymbol is not None:
+                _constants_of(m.importedSymbol, consts)
+            elif m.kind == ast.SymbolKind.TransparentMember or (
+                    own_params and isinstance(m, ast.ParameterSymbol)):
+                _constants_of(m, consts)
+            elif m.name:
+                local.add(m.name)
+            if isinstance(m, ast.InstanceSymbol) and m.isModule:
+                sub = f"{path}.{m.name}" if path else m.name
+                child: dict[str, str] = {}
+                scope(m.body, sub, True, child)
+                out[sub] = child
+            elif isinstance(m, ast.GenerateBlockSymbol) and not m.isUninstantiated:
+                name = m.name or m.externalName
+                scope(m, f"{path}.{name}" if path else name, own_params, dict(consts))
+            elif isinstance(m, ast.GenerateBlockArraySymbol):
+                for blk in m:
+                    if isinstance(blk, ast.GenerateBlockSymbol) and not blk.isUninstantiated:
+                        name = f"{m.name or m.externalName}[{blk.arrayIndex}]"
+                        scope(blk, f"{path}.{name}" if path else name, own_params,
+                              dict(consts))
+        for name in local:  # a local declaration hides an imported name
+            if name in consts and not name.startswith("::"):
+                consts.pop(name, None)
+
+    top_consts: dict[str, str] = {}
+    scope(top, "", False, top_consts)
+    out[""] = top_consts
+    return {k: v for k, v in out.items() if v}
+
+
 # -- describing the top ----------------------------------------------------------------------
+
+
+def _unpacked_dims(t: ast.Type) -> str:
+    """A memory's unpacked dimensions as declared, ``[0:15]`` or ``[7:0][0:3]``."""
+    out = ""
+    t = t.canonicalType
+    while t.isUnpackedArray and t.hasFixedRange:
+        r = t.fixedRange
+        out += f"[{r.left}:{r.right}]"
+        t = t.arrayElementType.canonicalType
+    return out
 
 
 def _value(p: ast.Symbol) -> int | str:
@@ -463,7 +649,8 @@ def _describe(body: ast.InstanceBodySymbol, text: SourceText, paths: list[str],
         else:
             kind = "wire"
         design.signals.append(Signal(m.name, width, kind, line=line_of[m.name], depth=depth,
-                                     signed=m.type.isSigned))
+                                     signed=m.type.isSigned,
+                                     dims=_unpacked_dims(m.type) if kind == "memory" else ""))
     design.fsms = infer.fsms(infos, variables, line_of)
 
     builder = SourceMapBuilder(text)

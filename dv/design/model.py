@@ -69,6 +69,7 @@ class Signal:
     line: int = 0
     depth: int = 1  # >1 for unpacked arrays (memories)
     signed: bool = False
+    dims: str = ""  # a memory's unpacked dimensions as declared ("[0:15]"), "" otherwise
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,9 @@ class Design:
     overrides: dict[str, str] = field(default_factory=dict)  # user -G overrides, as given
     held: dict[str, int] = field(default_factory=dict)  # user --hold NAME=VALUE, every test
     interface_ports: list[Port] = field(default_factory=list)  # SV interface ports of the top
+    # enum literals, package parameters (and, below the top, parameters) each instance may
+    # read, as sized SV literals: {instance path, "" top, "::" pkg::NAME: {name: literal}}
+    constants: dict[str, dict[str, str]] = field(default_factory=dict)
     # standard interfaces (dv.design.interfaces.Interface); None: not recognised yet
     interfaces: list | None = None
 

@@ -46,6 +46,7 @@ kills a worker that overruns the budget by more than a grace period.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -563,13 +564,19 @@ def _bitblast_solver() -> z3.Solver:
 # -- running many checks in worker processes ---------------------------------------------------
 
 
+BUDGET_SPENT = "formal time budget spent"
+
+
 def run_queries(model: SmtModel, queries: Sequence[Query], *, jobs: int = 1,
                 on_done: Callable[[CheckResult], None] | None = None,
-                grace: float = 10.0) -> list[CheckResult]:
+                grace: float = 10.0, deadline: float | None = None) -> list[CheckResult]:
     """Run ``queries`` on ``model``, ``jobs`` worker processes at a time (in-process for 1).
 
     Results come back in the order of ``queries``. A worker that overruns a query's timeout by
     more than ``grace`` seconds is killed and the query reported ``unknown`` (timeout).
+    ``deadline`` (a ``time.monotonic()`` value) is the whole batch's time budget: a query
+    started before it gets at most the time left as its timeout, and one not started by then
+    is reported ``unknown`` with the detail :data:`BUDGET_SPENT` without running.
     """
     if not queries:
         return []
@@ -578,19 +585,36 @@ def run_queries(model: SmtModel, queries: Sequence[Query], *, jobs: int = 1,
         engine = Engine(model)
         out = []
         for q in queries:
-            r = engine.run(q)
+            fitted = _fit(q, deadline)
+            r = engine.run(fitted) if fitted is not None else _spent(q)
             out.append(r)
             if on_done:
                 on_done(r)
         return out
-    return list(_Pool(model, jobs, grace).run(queries, on_done))
+    return list(_Pool(model, jobs, grace, deadline).run(queries, on_done))
+
+
+def _fit(q: Query, deadline: float | None) -> Query | None:
+    """``q`` with its timeout cut to the time left before ``deadline``; None when none is."""
+    if deadline is None:
+        return q
+    left = deadline - time.monotonic()
+    if left <= 0.5:
+        return None
+    return q if q.timeout <= left else dataclasses.replace(q, timeout=left)
+
+
+def _spent(q: Query) -> CheckResult:
+    return CheckResult(q, "unknown", depth=q.depth, detail=BUDGET_SPENT)
 
 
 class _Pool:
-    def __init__(self, model: SmtModel, jobs: int, grace: float) -> None:
+    def __init__(self, model: SmtModel, jobs: int, grace: float,
+                 deadline: float | None = None) -> None:
         self.model = model
         self.jobs = jobs
         self.grace = grace
+        self.deadline = deadline
         self.ctx = multiprocessing.get_context("fork")
 
     def _spawn(self) -> tuple[Any, Any]:
@@ -602,6 +626,7 @@ class _Pool:
 
     def run(self, queries: Sequence[Query],
             on_done: Callable[[CheckResult], None] | None) -> Iterator[CheckResult]:
+        queries = list(queries)  # a query's timeout is cut to the budget when it starts
         results: list[CheckResult | None] = [None] * len(queries)
         pending = list(range(len(queries)))
         workers: list[list[Any]] = []  # [proc, conn, index | None, started]
@@ -611,9 +636,16 @@ class _Pool:
                 workers.append([proc, conn, None, 0.0])
             while pending or any(w[2] is not None for w in workers):
                 for w in workers:
-                    if w[2] is None and pending:
+                    while w[2] is None and pending:
                         i = pending.pop(0)
-                        w[1].send(queries[i])
+                        fitted = _fit(queries[i], self.deadline)
+                        if fitted is None:  # the batch's budget is spent: not started
+                            results[i] = _spent(queries[i])
+                            if on_done:
+                                on_done(results[i])
+                            continue
+                        queries[i] = fitted
+                        w[1].send(fitted)
                         w[2], w[3] = i, time.monotonic()
                 busy = [w for w in workers if w[2] is not None]
                 ready = multiprocessing.connection.wait([w[1] for w in busy], timeout=0.5)

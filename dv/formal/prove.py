@@ -31,7 +31,7 @@ from dv.errors import DvError, InputError
 from dv.files import write_atomic
 from dv.formal import MODES
 from dv.formal import engine as _engine
-from dv.formal.engine import CheckResult, Query, run_queries
+from dv.formal.engine import BUDGET_SPENT, CheckResult, Query, run_queries
 from dv.formal.model import SmtModel, build_model
 from dv.formal.props import Collected, Property, collect, name_checks
 from dv.formal.trace import (
@@ -60,6 +60,7 @@ class ProveOptions:
     allow_inconclusive: bool = False
     root: Path = field(default_factory=Path.cwd)
     yosys_timeout: float = 600.0
+    deadline: float | None = None  # time.monotonic() value: checks not started by then: unknown
     protocols: bool = False  # the interfaces' protocol rules join the properties
     interfaces: tuple[str, ...] = ()  # --interface lines (correct or refuse a recognition)
 
@@ -221,6 +222,8 @@ def verdict_text(status: str, res: CheckResult | None = None, depth: int = 0,
     if status == "not_reached":
         return f"not reached within {depth} steps{fr}"
     if status == "unknown":
+        if BUDGET_SPENT in detail:  # never started: the run's formal budget was used up
+            return f"unknown ({BUDGET_SPENT})"
         return "unknown (timeout)" if "timeout" in detail or "time budget" in detail \
             else f"unknown ({detail or 'solver gave up'})"
     return status
@@ -606,7 +609,7 @@ def run_prove(rtl: Sequence[str | Path], *, top: str | None = None,
         note("result", r)
 
     jobs = opts.jobs or os.cpu_count() or 1
-    run_queries(model, queries, jobs=jobs, on_done=done)
+    run_queries(model, queries, jobs=jobs, on_done=done, deadline=opts.deadline)
     _strengthen(model, results, opts, jobs, note, prep.frame)
     run.seconds["solve"] = time.monotonic() - t0
     run.results = sorted(results.values(), key=lambda r: (r.prop.origin != "props",
@@ -654,7 +657,8 @@ def _strengthen(model: SmtModel, results: dict[str, PropertyResult], opts: Prove
             return
         tried.add(key)
         [res] = run_queries(model, [Query("joint", group[0], opts.depth, opts.timeout,
-                                          name="", group=group, lemmas=lemmas)], jobs=1)
+                                          name="", group=group, lemmas=lemmas)], jobs=1,
+                            deadline=opts.deadline)
         if res.status != "proven" or not res.proven_group:
             for r in open_:
                 if r.prop.kind == "assert" and r.detail and "together" not in r.detail:

@@ -255,6 +255,7 @@ class _Decls:
     signals: dict[str, tuple[int, bool, int]]  # name -> (width, signed, depth)
     params: dict[str, int | str]
     top: str | None = None
+    dims: dict[str, str] = field(default_factory=dict)  # memory -> unpacked dims as declared
 
 
 def parse_property(text: str, *, source_file: str, line: int,
@@ -294,7 +295,8 @@ def _design_decls(design: Design) -> _Decls:
     for p in design.ports:
         signals.setdefault(p.name, (max(p.width, 1), p.signed, 1))
     params = {p.name: p.value for p in design.parameters}
-    return _Decls(signals=signals, params=params, top=design.top)
+    dims = {s.name: s.dims for s in design.signals if s.kind == "memory" and s.dims}
+    return _Decls(signals=signals, params=params, top=design.top, dims=dims)
 
 
 def _int_literal(value: int) -> str:
@@ -304,10 +306,12 @@ def _int_literal(value: int) -> str:
     return f"-{bits}'sd{-value}" if value < 0 else f"{bits}'d{value}"
 
 
-def _signal_decl(name: str, width: int, signed: bool, depth: int = 1) -> str:
+def _signal_decl(name: str, width: int, signed: bool, depth: int = 1, dims: str = "") -> str:
+    """``dims``: a memory's unpacked dimensions as the design declares them (``[0:15]``), so
+    that ``mem[i]`` reads the same entry in the monitor as in the design."""
     sign = " signed" if signed else ""
     rng = f" [{width - 1}:0]" if width > 1 or signed else ""
-    mem = f" [{depth}]" if depth > 1 else ""
+    mem = f" {dims}" if dims else f" [{depth}]" if depth > 1 else ""
     return f"logic{sign}{rng} {name}{mem}"
 
 
@@ -345,7 +349,8 @@ class _Parser:
     def _wrapper(self, extra: Sequence[str]) -> str:
         lines = ["module dv_sva_wrapper;"]
         for name, (width, signed, depth) in self.decls.signals.items():
-            lines.append(f"  {_signal_decl(name, width, signed, depth)};")
+            dims = self.decls.dims.get(name, "")
+            lines.append(f"  {_signal_decl(name, width, signed, depth, dims)};")
         for name in extra:
             lines.append(f"  logic {name};")
         for name, value in self.decls.params.items():
@@ -587,11 +592,21 @@ class _Parser:
     # -- booleans -------------------------------------------------------------------------
     def _use_signal(self, expr: ast.NamedValueExpression) -> None:
         sym = expr.symbol
-        if sym.type.isUnpackedArray:
-            raise self.unsupported(f"the memory {sym.name!r} (an unpacked array)", expr,
-                                   hint="Properties may read scalar and packed signals only; "
-                                        "read the memory through a DUT signal.")
+        if sym.type.isUnpackedArray and not self._element_read(expr):
+            raise self.unsupported(f"the memory {sym.name!r} (an unpacked array) as a whole",
+                                   expr, hint="Properties may read a memory's entries "
+                                   "(mem[i], mem[i][b]), not the whole array.")
         self.signals.append(sym.name)
+
+    def _element_read(self, expr: ast.NamedValueExpression) -> bool:
+        """True when ``expr`` (a memory) is read one entry at a time: ``mem[i]`` of a
+        one-dimensional unpacked array of integral entries (``_pieces`` notes the element
+        selects it meets before their operands)."""
+        t = expr.symbol.type.canonicalType
+        elem = getattr(t, "arrayElementType", None)
+        if elem is None or not elem.isIntegral or elem.isUnpackedArray:
+            return False
+        return expr.sourceRange.start.offset in getattr(self, "_selected", set())
 
     def _bool(self, expr: ast.Expression, in_disable: bool = False) -> Bool:
         if not expr.type.isIntegral:
@@ -612,6 +627,12 @@ class _Parser:
         found: list[tuple[int, int, object]] = []
 
         def visit(node: object) -> bool:
+            if isinstance(node, ast.ElementSelectExpression):
+                v = node.value
+                if isinstance(v, ast.NamedValueExpression):
+                    if not hasattr(self, "_selected"):
+                        self._selected: set[int] = set()
+                    self._selected.add(v.sourceRange.start.offset)
             if isinstance(node, ast.CallExpression):
                 name = node.subroutineName
                 if not node.isSystemCall:
@@ -1283,10 +1304,6 @@ class _Emitter:
         if sig is None and port is None:
             raise InputError(f"the property reads {name!r}, which is not a signal of module "
                              f"{self.design.top!r}.", file=p.source_file, line=p.line)
-        if sig is not None and (sig.kind == "memory" or sig.depth > 1):
-            raise UnsupportedSva(f"the memory {name!r} (an unpacked array) in a property is "
-                                 "outside the SVA subset dv can lower.", file=p.source_file,
-                                 line=p.line)
         self.signals.append(name)
 
     # -- the module text ----------------------------------------------------------------------
@@ -1298,7 +1315,10 @@ class _Emitter:
             port = d.port(name)
             width = sig.width if sig is not None else port.width if port is not None else 1
             signed = sig.signed if sig is not None else bool(port and port.signed)
-            ports.append(f"    input {_signal_decl(name, max(width, 1), signed)}")
+            mem = sig is not None and sig.kind == "memory"
+            decl = _signal_decl(name, max(width, 1), signed, sig.depth if mem else 1,
+                                sig.dims if mem else "")
+            ports.append(f"    input {decl}")
         lines = [
             f"// Generated by dv (dv/formal/sva.py) from {self.source_file}: monitor logic for",
             f"// the concurrent SVA properties of {d.top}; one immediate check per property.",

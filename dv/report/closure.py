@@ -185,7 +185,9 @@ def summary_markdown(rec: dict[str, Any]) -> str:
              f" — {'met' if rec['goal_met'] else 'not met'}",
              f"- Time: {secs.get('total', 0):.1f} s (build {secs.get('build', 0):.1f} s, "
              f"simulation {secs.get('simulation', 0):.1f} s, generation "
-             f"{secs.get('generation', 0):.2f} s); "
+             f"{secs.get('generation', 0):.2f} s, formal {secs.get('formal', 0):.1f} s"
+             + (f" of a {secs['formal_budget']:.0f} s budget" if secs.get("formal_budget")
+                else "") + "); "
              f"{rec['simulation']['cycles']} cycles simulated", "",
              "## Coverage", "", "| kind | hit | total | waived | % |", "|---|---:|---:|---:|---:|"]
     for drop in (rec.get("build") or {}).get("dropped_coverage", []):

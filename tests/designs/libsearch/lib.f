@@ -1,0 +1,5 @@
+// file list with library directories
+lib_top.sv
+-y lib
+-y other
++libext+.sv+.v
