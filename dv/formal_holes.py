@@ -319,6 +319,8 @@ def _prove_group(design: Design, spec: Spec | None, props: list[SvaProperty],
                  labels: dict[str, HoleVerdict], out: Path, root: Path, depth: int,
                  timeout: float, jobs: int | None, progress,
                  deadline: float | None = None) -> None:
+    import time
+
     from dv.errors import DvError
     from dv.formal.prove import ProveOptions, run_prove
 
@@ -327,7 +329,10 @@ def _prove_group(design: Design, spec: Spec | None, props: list[SvaProperty],
         props = props + [p for p in spec.properties if p.kind == "assume"]
     holes_spec = Spec(path=str(out / "holes.md"), properties=props)
     try:
+        # FORMAL undefined: the holes are points of the design as Verilator simulated it,
+        # which is not the design's own `ifdef FORMAL harness (often written for another tool)
         run = run_prove(design.files, top=design.top, defines=design.defines,
+                        undefines=["FORMAL"],
                         includes=design.include_dirs, params=design.overrides, spec=holes_spec,
                         options=ProveOptions(depth=depth, mode="cover", timeout=timeout,
                                              jobs=jobs, out=out, replay=False, root=root,
@@ -343,4 +348,9 @@ def _prove_group(design: Design, spec: Spec | None, props: list[SvaProperty],
             continue
         v.status = r.status if r.status in ("unreachable", "covered", "not_reached",
                                             "unknown", "unsupported") else "unknown"
-        v.detail, v.step = r.verdict if not r.detail else f"{r.verdict}: {r.detail}", r.step
+        detail = r.verdict if not r.detail or r.detail in r.verdict else \
+            f"{r.verdict}: {r.detail}"
+        if (v.status == "unknown" and deadline is not None and BUDGET_SPENT not in detail
+                and "time" in detail and time.monotonic() >= deadline - 1.0):
+            detail += f" (cut short: {BUDGET_SPENT})"
+        v.detail, v.step = detail, r.step

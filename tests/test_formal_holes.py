@@ -214,3 +214,51 @@ def test_expression_rows_with_sub_expressions_keep_every_term():
     for row in ["(a==1 || q[0]==0) => 1", "(a && q[0]==1) => 0"]:
         expr, why = cover_target(_hole("expr", row), d)
         assert expr is None and "not a conjunction of term==value parts" in why, row
+
+
+def _one_hole(design, file: str, line: int, kind: str = "branch", comment: str = "if"):
+    from dv.cov.holes import find_holes
+    from dv.cov.model import Coverage
+
+    cov = Coverage()
+    cov.add(CoverPoint(kind=kind, file=file, line=line, column=1, comment=comment,
+                       hier=design.top))
+    return find_holes(cov, design.source_map)
+
+
+def test_formal_front_end_reads_what_verilator_reads(tmp_path):
+    """Corpus failure classes: an `ifdef FORMAL harness the front end rejects (picorv32,
+    wbuart32: the holes pass reads the design as simulated, FORMAL undefined) and a source in
+    a directory with spaces in its name (RTLLM); both get verdicts."""
+    from dv.design.frontend import load_design
+    from dv.formal_holes import prove_holes
+
+    for rel, top, line in [("formal_block.sv", "formal_block", 7),
+                           ("dir with space/spaced.sv", "spaced", 6)]:
+        src = SHAPES / rel
+        d = load_design([src], top=top, root=SHAPES)
+        [v] = prove_holes(d, None, _one_hole(d, rel, line), out=tmp_path / top, root=SHAPES,
+                          depth=16, timeout=60, jobs=1)
+        assert v.status == "covered", (rel, v.status, v.detail)
+
+
+def test_designs_the_engine_cannot_model_say_the_construct_and_where(tmp_path):
+    """Both edges of one clock (spimemio) and two clocks (an async FIFO): no verdict, and the
+    reason names the construct and its file:line."""
+    from dv.design.frontend import load_design
+    from dv.formal_holes import prove_holes
+
+    for rel, top, line, words in [
+            ("both_edges.sv", "both_edges", 6, ["both edges of its clock clk",
+                                                "posedge at both_edges.sv:4",
+                                                "negedge at both_edges.sv:7"]),
+            ("two_clocks.sv", "two_clocks", 7, ["2 clocks (rclk, wclk",
+                                                "rclk at two_clocks.sv:9",
+                                                "wclk at two_clocks.sv:6"])]:
+        src = SHAPES / rel
+        d = load_design([src], top=top, root=SHAPES)
+        [v] = prove_holes(d, None, _one_hole(d, rel, line), out=tmp_path / top, root=SHAPES,
+                          depth=4, timeout=60, jobs=1)
+        assert v.status == "unsupported", (rel, v.status, v.detail)
+        for w in words:
+            assert w in v.detail, (w, v.detail)

@@ -38,6 +38,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -342,6 +343,29 @@ def _mounted(path: Path) -> str:
     return MOUNT + str(path.resolve())
 
 
+def _plain_paths(paths: Sequence[Path], mdir: Path, rename: dict[str, str]
+                 ) -> tuple[list[Path], list[Path]]:
+    """Sources whose path Yosys' slang front end cannot take (a space or a quote in it: the
+    script's quotes reach it verbatim) are copied under ``mdir/src`` with a plain name; the
+    copy's directory of origin joins the include path (relative `include keep working) and
+    ``rename`` maps each copy back to the original for messages."""
+    out: list[Path] = []
+    incs: list[Path] = []
+    for i, p in enumerate(paths):
+        if re.fullmatch(r"[\w./+=:,@$-]+", _mounted(p)):
+            out.append(p)
+            continue
+        plain = re.sub(r"[^\w.+-]", "_", p.name)
+        dest = mdir / "src" / f"{i}_{plain}"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(p, dest)
+        rename[str(dest.resolve())] = str(p)
+        out.append(dest)
+        if re.fullmatch(r"[\w./+=:,@$-]+", _mounted(p.parent)) and p.parent not in incs:
+            incs.append(p.parent)
+    return out, incs
+
+
 def _quote(arg: str) -> str:
     if re.fullmatch(r"[\w./+=:,@$-]+", arg):
         return arg
@@ -396,8 +420,11 @@ def build_model(files: Sequence[str | Path], *, top: str, build_root: Path,
     log = mdir / "yosys.log"
     stamp = mdir / STAMP_FILE
     cached = stamp.is_file() and out.is_file()
+    rename = dict(rename or {})
+    mdir.mkdir(parents=True, exist_ok=True)
+    paths, extra_incs = _plain_paths(paths, mdir, rename)  # copies named back in messages
+    inc_paths = inc_paths + extra_incs
     if not cached:
-        mdir.mkdir(parents=True, exist_ok=True)
         read_args = [f"--top {_quote(top)}"]
         read_args += [f"-G {_quote(f'{k}={v}')}" for k, v in params.items()]
         read_args += [f"-D {_quote(f'{k}={v}' if v != '' else k)}" for k, v in defines.items()]
@@ -423,13 +450,13 @@ def build_model(files: Sequence[str | Path], *, top: str, build_root: Path,
                             hint=f"See {log}.")
         tmp = mdir / (MODEL_FILE + ".tmp")
         if not res.ok or not tmp.is_file():
-            raise _yosys_error(log, root, rename or {})
+            raise _yosys_error(log, root, rename, files)
         os.replace(tmp, out)
         write_atomic(stamp, json.dumps({"key": key, "top": top, "files": [str(p) for p in paths],
                                         "params": params, "defines": defines,
                                         "yosys": yosys_version(), "seconds": res.seconds},
                                        indent=1))
-    free = _check_any_attributes(mdir / ANY_FILE, root, rename or {})
+    free = _check_any_attributes(mdir / ANY_FILE, root, rename)
     model = SmtModel(path=out, top=top, key=key, cached=cached, free_values=free)
     parse_annotations(model, root)
     if (mdir / CHECKS_FILE).is_file():
@@ -438,13 +465,41 @@ def build_model(files: Sequence[str | Path], *, top: str, build_root: Path,
         model.checks = [_renamed(c, rename, root) for c in model.checks]
     clocks = _clock_nets(mdir / CLOCKS_FILE)
     if len(clocks) > 1:
+        sites = [(c, _edge_sites(files, c)) for c in clocks]
+        where = "; ".join(f"{c} at {_site_text(ss[0], root)}" for c, ss in sites if ss)
+        first = next((ss[0] for _c, ss in sites[1:] if ss), None)
         raise InputError(
-            f"the design has {len(clocks)} clocks ({', '.join(clocks)}); dv's formal engine "
+            f"the design has {len(clocks)} clocks ({', '.join(clocks)}"
+            + (f"; first used: {where}" if where else "") + "); dv's formal engine "
             "models one clock (the standard formal preparation would silently merge them into "
             "one, which proves things about a design that does not exist).",
+            file=display_path(str(first[0]), root) if first else None,
+            line=first[1] if first else None,
             hint="Prove each clock domain on its own (pass --top for a single-clock module), "
                  "or drive the design from one clock.")
     return model
+
+
+def _edge_sites(files: Sequence[str | Path], clock: str, edge: str | None = None
+                ) -> list[tuple[Path, int]]:
+    """Where the sources name ``posedge``/``negedge`` (or only ``edge``) of ``clock``, as
+    ``(file, line)``; a textual search, for messages only."""
+    name = clock.rsplit(".", 1)[-1]
+    pat = re.compile(rf"\b({edge or 'posedge|negedge'})\s+\(?\s*{re.escape(name)}\b")
+    out = []
+    for f in files:
+        try:
+            text = Path(f).read_text(errors="replace")
+        except OSError:
+            continue
+        for n, line in enumerate(text.splitlines(), 1):
+            if pat.search(line.split("//", 1)[0]):
+                out.append((Path(f), n))
+    return out
+
+
+def _site_text(site: tuple[Path, int], root: Path | None) -> str:
+    return f"{display_path(str(site[0]), root)}:{site[1]}"
 
 
 def _check_any_attributes(path: Path, root: Path | None, rename: Mapping[str, str]
@@ -529,9 +584,28 @@ _SLANG_ERR = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+)(?::(?P<col>\d+))?
                         r"(?:ERROR|error): (?P<msg>.*)$")
 
 
-def _yosys_error(log: Path, root: Path | None, rename: Mapping[str, str]) -> Exception:
+_BOTH_EDGES = re.compile(r"CLK (\S+) on .* also used with opposite polarity")
+
+
+def _yosys_error(log: Path, root: Path | None, rename: Mapping[str, str],
+                 files: Sequence[str | Path] = ()) -> Exception:
     text = log.read_text(errors="replace") if log.is_file() else ""
     lines = text.splitlines()
+    both = next((m for ln in lines if (m := _BOTH_EDGES.search(ln))), None)
+    if both:  # a clock used on both edges: name the edges' places in the sources
+        clk = both.group(1)
+        neg, pos = _edge_sites(files, clk, "negedge"), _edge_sites(files, clk, "posedge")
+        site = neg[0] if neg else pos[0] if pos else None
+        places = ", ".join(f"{e} at {_site_text(ss[0], root)}"
+                           for e, ss in (("posedge", pos), ("negedge", neg)) if ss)
+        return InputError(
+            f"the design uses both edges of its clock {clk}"
+            + (f" ({places})" if places else "") + ": dv's formal engine steps once per "
+            "clock cycle on one edge, so it cannot model registers on the other edge.",
+            file=display_path(str(site[0]), root) if site else None,
+            line=site[1] if site else None,
+            hint="Holes and properties of this design get no formal verdict; the simulation "
+                 f"results stand. The full Yosys log is {log}.")
     for line in lines:
         m = _SLANG_ERR.match(line.strip())
         if m:
