@@ -98,6 +98,8 @@ def _close(text: str, i: int) -> int:
                 return j
     return -1
 _TOGGLE = re.compile(r"^([A-Za-z_]\w*)((?:\[\d+\])*):(0->1|1->0)$")
+_SCOPED_TOGGLE = re.compile(
+    r"^((?:[A-Za-z_]\w*(?:\[\d+\])?\.)+[A-Za-z_]\w*)((?:\[\d+\])*):(0->1|1->0)$")
 
 
 @dataclass
@@ -121,9 +123,22 @@ def cover_expression(hole: Hole, design: Design) -> str | None:
     return cover_target(hole, design)[0]
 
 
+_XZ = re.compile(r"'[sS]?[bBoOhHdD]?\s*[0-9a-fA-F_]*[xXzZ?]|'[xXzZ]\b")
+
+
 def cover_target(hole: Hole, design: Design) -> tuple[str | None, str]:
     """``(expression, "")``, or ``(None, reason)``: why the hole has no cover expression, naming
     the submodule, the memory or the statement that stops it."""
+    expr, why = _cover_target(hole, design)
+    if expr is not None and _XZ.search(expr):
+        m = _XZ.search(expr)
+        return None, (f"the condition at {hole.point.file}:{hole.point.line} compares with X/Z "
+                      f"({m.group(0)!r}): 2-state formal and Verilator's simulation read X/Z "
+                      "differently, so a verdict on it would not be about the simulated point")
+    return expr, why
+
+
+def _cover_target(hole: Hole, design: Design) -> tuple[str | None, str]:
     p = hole.point
     stmt = hole.statement if hasattr(hole, "statement") else None
     where = f"{p.file}:{p.line}"
@@ -140,6 +155,13 @@ def cover_target(hole: Hole, design: Design) -> tuple[str | None, str]:
     terms = [f"({_fold(c, design, '', keep)})" for c in hole.conditions]
     if p.kind == "toggle":
         m = _TOGGLE.match(p.comment)
+        g = _SCOPED_TOGGLE.match(p.comment)
+        if not m and g:  # a generate-scoped signal (g_lane[1].cnt): through the aliases
+            if g.group(2).count("[") > 1:
+                return None, (f"toggle point {p.comment!r} at {where}: a bit of an entry of a "
+                              "generate-scoped memory (memory toggles get no target)")
+            ref = g.group(1) + g.group(2)
+            return (f"$rose({ref})" if g.group(3) == "0->1" else f"$fell({ref})"), ""
         if not m:
             return None, f"toggle point {p.comment!r} at {where} is not a signal edge dv reads"
         name = m.group(1)
@@ -273,7 +295,7 @@ def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out
             label = f"dv_hole_{i}"
             text = f"{label}: cover property (@(posedge {clock}){disable} {expr});"
             sp = SvaProperty(text=text, line=i + 1, label=label, kind="cover")
-            scoped = bool(_instance(hole.point.hier))
+            scoped = bool(_instance(hole.point.hier)) or "." in expr
             try:  # one condition the lowering cannot read must not sink the others
                 _check_target(sp, design, root, scoped)
             except DvError as exc:

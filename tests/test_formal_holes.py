@@ -262,3 +262,38 @@ def test_designs_the_engine_cannot_model_say_the_construct_and_where(tmp_path):
         assert v.status == "unsupported", (rel, v.status, v.detail)
         for w in words:
             assert w in v.detail, (w, v.detail)
+
+
+def test_top_needing_overrides_keeps_submodule_and_generate_holes_as_targets(tmp_path):
+    """Corpus class (bsg_two_fifo): a top whose parameter has no default; the hierarchical
+    names of its submodule holes and generate-scoped toggles are looked up with its -G values
+    (they were all 'not a signal' before)."""
+    from dv.design.frontend import load_design
+    from dv.formal_holes import prove_holes
+
+    src = SHAPES / "param_top.sv"
+    d = load_design([src], top="param_top", overrides={"W": "3"}, root=SHAPES)
+    holes = []
+    for kind, line, comment, hier in [("branch", 8, "if", "param_top.u_sub"),
+                                      ("toggle", 15, "g_flag.seen:0->1", "param_top"),
+                                      ("toggle", 15, "g_flag.seen:1->0", "param_top")]:
+        holes += _one_hole(d, "param_top.sv", line, kind, comment)
+        holes[-1].point.hier = hier
+    verdicts = prove_holes(d, None, holes, out=tmp_path, root=SHAPES, depth=12, timeout=60,
+                           jobs=1)
+    got = [(v.status, v.detail) for v in verdicts]
+    # seen falls when reset clears an arbitrary initial 1 (points count during reset)
+    assert [s for s, _ in got] == ["covered", "covered", "covered"], got
+    assert verdicts[1].step == 10  # n == 3'b111 takes 7 increments after reset
+
+
+def test_conditions_comparing_with_x_or_z_get_no_target():
+    """2-state formal and Verilator read X/Z literals differently (bsg's ``=== 'X`` checks):
+    such a hole gets no target, with the reason; ``===`` on 2-state values is fine."""
+    from dv.formal_holes import cover_target
+
+    d = _design()
+    expr, why = cover_target(_hole("branch", "if", ["a === 1'bx"]), d)
+    assert expr is None and "X/Z" in why and "t.sv:3" in why
+    expr, why = cover_target(_hole("branch", "if", ["a === 1'b1"]), d)
+    assert expr == "(a === 1'b1)" and why == ""

@@ -422,6 +422,9 @@ def _lookup_widths(design: Design, paths: Sequence[str], root: Path
         pp.additionalIncludePaths = [str(d) for d in design.include_dirs]
         opts = ast.CompilationOptions()
         opts.topModules = {design.top}
+        # the top's -G values: a top with parameters lacking a default is not elaborated
+        # without them, and none of its hierarchical names would be found
+        opts.paramOverrides = [f"{k}={v}" for k, v in design.overrides.items()]
         bag = pyslang.Bag([pp, opts])
         comp = ast.Compilation(bag)
         sm = pyslang.SourceManager()
