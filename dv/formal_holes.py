@@ -285,6 +285,7 @@ def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out
     # cover disabled while reset is asserted would be "proven unreachable" for points that are
     # hit only then (the reset's own toggle): a false proof.
     disable = ""
+    made: list[tuple[HoleVerdict, SvaProperty, bool]] = []
     for i, hole in enumerate(holes):
         expr, why = cover_target(hole, design) if clock else (
             None, f"the design {design.top} has no clock: no cycle to cover in")
@@ -295,18 +296,23 @@ def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out
             label = f"dv_hole_{i}"
             text = f"{label}: cover property (@(posedge {clock}){disable} {expr});"
             sp = SvaProperty(text=text, line=i + 1, label=label, kind="cover")
-            scoped = bool(_instance(hole.point.hier)) or "." in expr
-            try:  # one condition the lowering cannot read must not sink the others
-                _check_target(sp, design, root, scoped)
-            except DvError as exc:
-                v.status, v.detail = "unsupported", exc.message[:300]
-                if scoped:
-                    v.detail = (f"in instance {_instance(hole.point.hier)}: "
-                                f"{v.detail}")[:300]
-            else:
-                (sub_props if scoped else props).append(sp)
-                labels[label] = v
+            made.append((v, sp, bool(_instance(hole.point.hier)) or "." in expr))
         verdicts.append(v)
+    # the hierarchical names of every scoped target are looked up at once (one elaboration)
+    scoped_design, scoped_text = _scoped_targets([sp for _v, sp, sc in made if sc], design,
+                                                 root)
+    for v, sp, scoped in made:
+        try:  # one condition the lowering cannot read must not sink the others
+            _check_target(sp, scoped_design if scoped else design,
+                          scoped_text.get(sp.label or "", sp.text))
+        except DvError as exc:
+            v.status, v.detail = "unsupported", exc.message[:300]
+            inst = _instance(v.hole.point.hier)
+            if inst:
+                v.detail = f"in instance {inst}: {v.detail}"[:300]
+        else:
+            (sub_props if scoped else props).append(sp)
+            labels[sp.label or ""] = v
     # holes in submodules (hierarchical names) are proven in a run of their own, so that a
     # name the engine cannot bind there does not sink the top's holes
     for group, where in ((props, out), (sub_props, out / "submodules")):
@@ -323,18 +329,25 @@ def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out
     return verdicts
 
 
-def _check_target(sp: SvaProperty, design: Design, root: Path, scoped: bool) -> None:
-    """Raise the lowering's error if ``sp`` cannot be read against the design (hierarchical
-    names through the aliases the engine makes for them)."""
+def _scoped_targets(sps: list[SvaProperty], design: Design, root: Path
+                    ) -> tuple[Design, dict[str, str]]:
+    """The design with flat aliases for every hierarchical name the targets ``sps`` read, and
+    each target's text in those aliases (by label)."""
+    if not sps:
+        return design, {}
+    from dv.formal.props import _hierarchical_aliases
+
+    pending, checked, _aliases = _hierarchical_aliases([(sp, "", None) for sp in sps],
+                                                       design, root)
+    return checked, {sp.label or "": q[0].text for sp, q in zip(sps, pending, strict=True)}
+
+
+def _check_target(sp: SvaProperty, design: Design, text: str) -> None:
+    """Raise the lowering's error if ``text`` (``sp`` with its hierarchical names as aliases)
+    cannot be read against the design."""
     from dv.formal.sva import parse_property
 
-    text, checked = sp.text, design
-    if scoped:
-        from dv.formal.props import _hierarchical_aliases
-
-        pending, checked, _aliases = _hierarchical_aliases([(sp, "", None)], design, root)
-        text = pending[0][0].text
-    parse_property(text, source_file="<holes>", line=sp.line, design=checked)
+    parse_property(text, source_file="<holes>", line=sp.line, design=design)
 
 
 def _prove_group(design: Design, spec: Spec | None, props: list[SvaProperty],
@@ -363,6 +376,11 @@ def _prove_group(design: Design, spec: Spec | None, props: list[SvaProperty],
     except DvError as exc:  # e.g. a condition the lowering cannot read: say so, keep the run
         for v in mine:
             v.status, v.detail = "unsupported", exc.render()[:300]
+        return
+    except Exception as exc:  # noqa: BLE001 - third-party RTL must not end the run in a traceback
+        why = f"the formal pass failed inside dv ({type(exc).__name__}: {exc}); a dv bug"
+        for v in mine:
+            v.status, v.detail = "unknown", why[:300]
         return
     for r in run.results:
         v = labels.get(r.prop.label or "") or labels.get(r.prop.name)
