@@ -22,7 +22,9 @@ parameters) are replaced by their elaborated values (:attr:`Design.constants`); 
 range. Holes whose instance Verilator merged (``top.*``), toggles on memories, statements with
 no guarding condition, expression rows that are not ``term==value`` conjunctions, and
 conditions the lowering cannot read (functions) get no verdict; each says which, naming the
-module, instance, memory or statement. The pass has a time ``budget``: a hole whose check has
+module, instance, memory or statement. A user point (the design's own ``cover``
+statement, as Verilator counts it) is answered by that statement in the formal model (matched
+by file and line). The pass has a time ``budget``: a hole whose check has
 not started when it is spent stays open (``unknown``, "formal time budget spent").
 """
 
@@ -286,7 +288,15 @@ def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out
     # hit only then (the reset's own toggle): a false proof.
     disable = ""
     made: list[tuple[HoleVerdict, SvaProperty, bool]] = []
+    own: list[HoleVerdict] = []  # user points: the design's own cover statements
     for i, hole in enumerate(holes):
+        if hole.point.kind == "user" and clock and not _instance(hole.point.hier):
+            v = HoleVerdict(hole, "unchecked", f"the design's cover statement at "
+                            f"{hole.point.file}:{hole.point.line} is not in the formal model "
+                            "(a construct the front end does not read as a cover)")
+            own.append(v)
+            verdicts.append(v)
+            continue
         expr, why = cover_target(hole, design) if clock else (
             None, f"the design {design.top} has no clock: no cycle to cover in")
         v = HoleVerdict(hole, "unchecked" if expr is None else "unknown")
@@ -316,7 +326,8 @@ def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out
     # holes in submodules (hierarchical names) are proven in a run of their own, so that a
     # name the engine cannot bind there does not sink the top's holes
     for group, where in ((props, out), (sub_props, out / "submodules")):
-        if not group:
+        mine = own if where == out else []
+        if not group and not mine:
             continue
         if deadline is not None and time.monotonic() >= deadline:
             for sp in group:
@@ -325,8 +336,16 @@ def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out
                                                  f"the pass had {budget:g} s")
             continue
         _prove_group(design, spec, group, labels, where, root, depth, timeout, jobs,
-                     progress, deadline)
+                     progress, deadline, mine)
     return verdicts
+
+
+def _same_file(name: str, root: Path) -> str:
+    q = Path(name)
+    try:
+        return str((q if q.is_absolute() else root / q).resolve())
+    except OSError:
+        return name
 
 
 def _scoped_targets(sps: list[SvaProperty], design: Design, root: Path
@@ -353,13 +372,15 @@ def _check_target(sp: SvaProperty, design: Design, text: str) -> None:
 def _prove_group(design: Design, spec: Spec | None, props: list[SvaProperty],
                  labels: dict[str, HoleVerdict], out: Path, root: Path, depth: int,
                  timeout: float, jobs: int | None, progress,
-                 deadline: float | None = None) -> None:
+                 deadline: float | None = None, own: Sequence[HoleVerdict] = ()) -> None:
+    """Prove ``props`` (the holes' covers) in one run; ``own``: user-point holes, answered by
+    the design's own cover statement at the point's file and line (checked in the same run)."""
     import time
 
     from dv.errors import DvError
     from dv.formal.prove import ProveOptions, run_prove
 
-    mine = [labels[p.label or ""] for p in props]
+    mine = [labels[p.label or ""] for p in props] + list(own)
     if spec is not None:  # the designer's assumptions constrain what is reachable
         props = props + [p for p in spec.properties if p.kind == "assume"]
     holes_spec = Spec(path=str(out / "holes.md"), properties=props)
@@ -382,8 +403,16 @@ def _prove_group(design: Design, spec: Spec | None, props: list[SvaProperty],
         for v in mine:
             v.status, v.detail = "unknown", why[:300]
         return
+    by_place = {(_same_file(v.hole.point.file, root), v.hole.point.line): v for v in own}
     for r in run.results:
         v = labels.get(r.prop.label or "") or labels.get(r.prop.name)
+        if v is None and r.prop.origin == "rtl" and r.prop.kind == "cover":
+            v = by_place.get((_same_file(r.prop.file, root), r.prop.line))
+            if v is not None and r.prop.instances > 1:  # a verdict per instance: keep open
+                v.detail = (f"the design's cover statement at {r.prop.location} has "
+                            f"{r.prop.instances} elaborated instances; one point has no "
+                            "single verdict")
+                continue
         if v is None:
             continue
         v.status = r.status if r.status in ("unreachable", "covered", "not_reached",

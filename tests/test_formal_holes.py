@@ -297,3 +297,17 @@ def test_conditions_comparing_with_x_or_z_get_no_target():
     assert expr is None and "X/Z" in why and "t.sv:3" in why
     expr, why = cover_target(_hole("branch", "if", ["a === 1'b1"]), d)
     assert expr == "(a === 1'b1)" and why == ""
+
+
+def test_user_points_are_answered_by_the_designs_own_cover_statements(tmp_path):
+    from dv.design.frontend import load_design
+    from dv.formal_holes import prove_holes
+
+    src = SHAPES / "own_covers.sv"
+    d = load_design([src], top="own_covers", root=SHAPES)
+    holes = (_one_hole(d, "own_covers.sv", 8, "user", "c_top")
+             + _one_hole(d, "own_covers.sv", 9, "user", "c_never"))
+    verdicts = prove_holes(d, None, holes, out=tmp_path, root=SHAPES, depth=12, timeout=60,
+                           jobs=1)
+    assert [v.status for v in verdicts] == ["covered", "unreachable"], [
+        (v.status, v.detail) for v in verdicts]
