@@ -185,7 +185,10 @@ def test_config_inputs_held_per_test_and_swept_across_tests():
     held = [t.plan.get("config", {}).get("prescale") for t in b.tests]
     free = [t.name for t in b.tests if t.plan.get("free_config")]
     assert free == ["r0_corners"]  # one test drives it like data, for its toggles
-    assert held == [sweep[0], sweep[1], None, sweep[3]]  # one value per test, in sweep order
+    assert held == [sweep[0], sweep[1], None, sweep[3], sweep[4]]  # one per test, in order
+    # start/done: a reactive test whose timed-out operations (a long prescale) are abandoned
+    assert b.tests[-1].name == "r0_transactions"
+    assert b.tests[-1].plan["segments"][0]["on_timeout"] == "skip"
     apply_holds(d, {"prescale": "0x20"})
     b = BuiltinGenerator().baseline(d, None, seed=1)
     assert {t.plan["config"]["prescale"] for t in b.tests if "config" in t.plan} == {32}

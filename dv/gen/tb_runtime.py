@@ -193,6 +193,10 @@ class PlanSequence(uvm_sequence):
       stays high until the acknowledge, then dv waits for ``ack`` to leave ``ack_value`` again
       before the next request. Timeouts fail the test as above, naming the transaction.
 
+    Both take ``"on_timeout"``: ``"fail"`` (the default: the design must answer in time) or
+    ``"skip"`` (the latency is not known, as for the built-in generator: a timed-out operation
+    is abandoned, logged and counted, and the segment goes on with the next one).
+
     Inputs held by the user (``--hold``) and configuration inputs keep their test value in
     every segment.
     """
@@ -284,6 +288,7 @@ class Reactive:
         self.stim = Stimulus(rng, segment, config)
         self.finished = False
         self.failure: tuple[int, str] | None = None
+        self.abandoned = 0  # operations that timed out under "on_timeout": "skip"
         self.cycle = 0
         self.gen = self.until() if segment["kind"] == "until" else self.transactions()
 
@@ -304,6 +309,19 @@ class Reactive:
         self.failure = (self.cycle, msg)
         return idle_values(self.config), True
 
+    def abandon(self, msg: str) -> bool:
+        """A timeout under ``"on_timeout": "skip"``: logged, counted, not a failure. True when
+        the segment goes on."""
+        if self.seg.get("on_timeout", "fail") != "skip":
+            return False
+        self.abandoned += 1
+        if self.abandoned <= 5:
+            import logging
+
+            logging.getLogger("dv.plan").info("cycle %d: %s: abandoned (on_timeout skip)",
+                                              self.cycle, msg)
+        return True
+
     def held(self, drive: dict) -> dict:
         """Idle inputs, the named ones at their value ("random": one random value)."""
         values = idle_values(self.config)
@@ -321,8 +339,9 @@ class Reactive:
         while not self.seen(cond):
             waited += 1
             if waited > timeout:
-                yield self.fail(f"no {cond['signal']}=={cond['equals']} within {timeout} "
-                                f"cycles of the request at cycle {start} (until segment)")
+                msg = (f"no {cond['signal']}=={cond['equals']} within {timeout} cycles of the "
+                       f"request at cycle {start} (until segment)")
+                yield (idle_values(self.config), True) if self.abandon(msg) else self.fail(msg)
                 return
             yield values, False
         for _ in range(then):
@@ -344,9 +363,12 @@ class Reactive:
             while observe(ack) != value:
                 waited += 1
                 if waited > timeout:
-                    yield self.fail(f"no {ack}=={value} within {timeout} cycles of the request "
-                                    f"({req}) at cycle {start}, transaction {n} of {count}")
-                    return
+                    msg = (f"no {ack}=={value} within {timeout} cycles of the request ({req}) "
+                           f"at cycle {start}, transaction {n} of {count}")
+                    if not self.abandon(msg):
+                        yield self.fail(msg)
+                        return
+                    break
                 yield waiting, False
             idle = n == count and not hold
             yield waiting, idle and gap == 0
@@ -356,9 +378,12 @@ class Reactive:
             while hold and observe(ack) == value:  # four-phase: the acknowledge returns to idle
                 waited += 1
                 if waited > timeout:
-                    yield self.fail(f"{ack} still =={value} {timeout} cycles after {req} fell "
-                                    f"at cycle {start}, transaction {n} of {count}")
-                    return
+                    msg = (f"{ack} still =={value} {timeout} cycles after {req} fell, "
+                           f"transaction {n} of {count} (requested at cycle {start})")
+                    if not self.abandon(msg):
+                        yield self.fail(msg)
+                        return
+                    break
                 yield {**self.stim.next(), req: 0}, False
             pause = self.rng.randint(0, gap) if gap else 0
             if n == count:

@@ -139,8 +139,9 @@ MAX_PLAN_CYCLES = 200_000
 MAX_RESET_CYCLES = 100
 MAX_VALUES = 64
 REACTIVE_KINDS = ("until", "transactions")  # closed-loop segments (see PlanSequence)
-UNTIL_KEYS = ("kind", "drive", "until", "timeout", "then_cycles")
-TRANSACTION_KEYS = ("kind", "req", "ack", "ack_value", "hold_req", "count", "timeout", "gap")
+UNTIL_KEYS = ("kind", "drive", "until", "timeout", "then_cycles", "on_timeout")
+TRANSACTION_KEYS = ("kind", "req", "ack", "ack_value", "hold_req", "count", "timeout", "gap",
+                    "on_timeout")
 STIMULUS_KEYS = ("bias", "default_bias", "values", "hold", "data", "corner_p")
 MAX_TIMEOUT = 10_000
 MAX_TRANSACTIONS = 10_000
@@ -635,6 +636,14 @@ def _reactive_segment(seg: dict, view: DesignView, where: str, problems: list[Pr
                                 "answers then fails the test instead of hanging it."))
     else:
         out["timeout"] = _int(seg["timeout"], 1, MAX_TIMEOUT, f"{where}.timeout", problems)
+    if "on_timeout" in seg:
+        if seg["on_timeout"] not in ("fail", "skip"):
+            problems.append(Problem("plans", f"{where}.on_timeout", "must be \"fail\" (the "
+                                    "test fails when the design does not answer in time) or "
+                                    f"\"skip\" (the operation is abandoned), got "
+                                    f"{seg['on_timeout']!r}."))
+        else:
+            out["on_timeout"] = seg["on_timeout"]
     if kind == "until":
         drive = seg.get("drive", {})
         if not isinstance(drive, dict):
