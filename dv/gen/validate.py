@@ -749,9 +749,10 @@ def spec_scoreboard(spec: Any, view: DesignView) -> ScoreboardInfo | None:
     if problems:
         first = problems[0]
         line = block.line + (first.line - 1 if first.line else 0)
-        rest = "; ".join(p.render() for p in problems[1:4])
+        rest = "; ".join(f"line {block.line + p.line - 1}: {p.message}" if p.line else
+                         p.message for p in problems[1:4])
         raise InputError(
-            f"the spec's python scoreboard block is refused: {first.render()}"
+            f"the spec's python scoreboard block is refused: {first.message}"
             + (f" (also: {rest})" if rest else ""), file=spec.path, line=line,
             hint="The block is the reference model dv runs in the scoreboard slot; it follows "
                  "the rules for model-written scoreboards (plain Python, math only, "
