@@ -788,10 +788,14 @@ def cx(node: list, env) -> int:
 # -- end of the constraint evaluator --
 
 
+from cocotb.triggers import ReadWrite
+
+
 def use_constraints(plan: dict) -> None:
     """Called as a test starts: its plan's constraints are the ones the driver keeps."""
     CONSTRAINTS[:] = [c for c in plan.get("constraints", []) if isinstance(c, dict)]
     CONSTRAINT_STATS.clear()
+    _APPLIED[:] = [False, False]
 
 
 def _holds(values: dict, state) -> bool:
@@ -816,14 +820,49 @@ def _candidates(name: str, value) -> list:
             if v != value]
 
 
+_APPLIED = [False, False]  # [the driver applied an item at this falling edge, watcher runs]
+
+
 def legalize(item, dut) -> None:
     """Keep every constraint true in the cycle the driver is about to apply: a violating
     cycle gets one of the constraint's free inputs changed (random order; a 1-bit input
     flipped, a wider one 0, all ones or random), else all of them 0; if nothing works the
-    cycle is driven as chosen and counted as unsatisfiable."""
-    if not CONSTRAINTS or item.reset:
+    cycle is driven as chosen and counted as unsatisfiable. A falling edge where the driver
+    has no item (the inputs hold) is checked by ``hold_watch`` the same way."""
+    if not CONSTRAINTS:
         return
-    values = item.values
+    _APPLIED[0] = True
+    if CLOCK is not None and not _APPLIED[1]:
+        _APPLIED[1] = True
+        cocotb.start_soon(hold_watch(dut))
+    if not item.reset:
+        _legalize(item.values, dut)
+
+
+async def hold_watch(dut) -> None:
+    """Held inputs were legal in the state they were chosen for, not always in the next one
+    (a pop of the last entry held into the cycle where the FIFO is empty): at a falling edge
+    where the driver applied nothing, the held inputs are checked and repaired (written in
+    the same time step, before the rising edge that samples them)."""
+    clk = getattr(dut, CLOCK["name"])
+    while True:
+        await FallingEdge(clk)
+        await ReadWrite()
+        if _APPLIED[0]:
+            _APPLIED[0] = False
+            continue
+        if any(read(getattr(dut, r["name"])) == r["active"] for r in RESETS):
+            continue
+        held = {n: read(getattr(dut, n)) for n, spec in INPUTS.items()
+                if spec.get("depth", 1) == 1}
+        values = dict(held)
+        _legalize(values, dut)
+        for name, value in values.items():
+            if value != held[name]:
+                drive(getattr(dut, name), value)
+
+
+def _legalize(values: dict, dut) -> None:
     seen: dict = {}
 
     def state(name):
