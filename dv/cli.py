@@ -91,9 +91,11 @@ def _load(rtl, top, defines, includes, params):
             if not Path(d).is_dir():
                 raise click.BadParameter(f"{d} is not a directory", param_hint="-y")
         files += library_files(files, libdirs, defines=defs, include_dirs=incs)
+    # a top with interface ports is wrapped: its modports' signals become plain ports
     design = load_design(files, top=top, defines=defs, include_dirs=incs,
                          overrides=_kv(params, "-G"), root=Path.cwd(),
-                         clock=extra.get("clock"), resets=list(extra.get("resets") or ()))
+                         clock=extra.get("clock"), resets=list(extra.get("resets") or ()),
+                         wrap_dir=Path("build") / "dv_wrappers")
     holds = _kv(tuple(extra.get("holds") or ()), "--hold")
     if holds:
         from dv.design.roles import apply_holds

@@ -126,3 +126,27 @@ def test_library_directories_in_a_file_list_and_on_the_command_line(monkeypatch,
     assert [c["name"] for c in design["clocks"]] == ["clk"]
     assert main(["inspect", "--rtl", "lib_top.sv"]) == 2
     assert "lib_top.sv:11:3: unknown module 'lib_inc'" in capsys.readouterr().err
+
+
+IFC = Path(__file__).resolve().parent / "designs" / "ifc_port"
+
+
+def test_interface_port_at_the_top_is_wrapped_into_plain_ports(tmp_path, monkeypatch, capsys):
+    """A top with an interface port (modport sink): dv writes a wrapper whose ports are the
+    modport's signals (directions from the modport), the design its instance; a generic
+    interface port (no modport) is refused naming the port, file and line."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["inspect", "--json", "--rtl", str(IFC / "ifc_port.sv")]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["top"] == "ifc_port_dv_wrap"
+    ports = {p["name"]: (p["direction"], p["width"]) for p in d["ports"]}
+    assert ports == {"clk": ("input", 1), "rst": ("input", 1), "last": ("output", 8),
+                     "count": ("output", 4), "bus_data": ("input", 8),
+                     "bus_valid": ("input", 1), "bus_ready": ("output", 1)}
+    assert [c["name"] for c in d["clocks"]] == ["clk"]
+    assert [r["name"] for r in d["resets"]] == ["rst"]
+    wrapper = tmp_path / "build" / "dv_wrappers" / "ifc_port_dv_wrap.sv"
+    assert "ifc_port dut (" in wrapper.read_text()
+    assert main(["inspect", "--rtl", str(IFC / "ifc_generic.sv")]) == 2
+    err = capsys.readouterr().err
+    assert "interface port bus (no modport" in err and "ifc_generic.sv:7" in err

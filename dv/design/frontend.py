@@ -12,8 +12,10 @@ or ambiguous top, an override of a parameter that does not exist or is a localpa
 combinational (no clock): the testbench drives it with a settle delay.
 
 Limits: ``signals`` are the nets and variables declared directly in the top module (not in its
-generate blocks or submodules); interface ports are not listed; registers and FSMs come from the
-top's own processes only (clocks and resets also from submodules, see :mod:`dv.design.infer`);
+generate blocks or submodules); interface ports are listed apart (``interface_ports``) unless
+``wrap_dir`` is given (then a generated wrapper exposes them as plain ports); registers and FSMs
+come from the top's own processes only (clocks and resets also from submodules, see
+:mod:`dv.design.infer`);
 overrides apply to the top's parameters only; the source map covers every module instantiated
 below the top (``Statement.module`` says which).
 """
@@ -50,8 +52,15 @@ def load_design(
     defines: Mapping[str, str] | None = None, include_dirs: Sequence[str | Path] = (),
     overrides: Mapping[str, str] | None = None, root: Path | None = None,
     clock: str | None = None, resets: Sequence[str] | None = None,
+    wrap_dir: str | Path | None = None,
 ) -> Design:
     """Parse and elaborate ``files`` and describe the ``top`` module.
+
+    ``wrap_dir``: when the top has SystemVerilog interface ports, a wrapper module that
+    instantiates each interface and exposes its modport's signals as plain ports (see
+    :func:`interface_wrapper`) is written there and becomes the top (the design is its
+    instance ``dut``; ``overrides`` are given to that instance). Without it such a top is
+    described as it is (its interface ports listed in ``interface_ports``).
 
     ``defines`` are ``+define+`` macros (an empty value defines the name alone), ``overrides``
     are ``-G`` parameter overrides of the top (``{"DEPTH": "16"}``, values are SV expressions).
@@ -69,6 +78,14 @@ def load_design(
     top_name = loader.pick_top(tree, top)
     comp = loader.elaborate(tree, top_name, overrides)
     inst = next(i for i in comp.getRoot().topInstances if i.name == top_name)
+    if wrap_dir is not None and any(isinstance(m, ast.InterfacePortSymbol) for m in inst.body):
+        text, name = interface_wrapper(inst.body, loader.text, overrides)
+        wrapper = Path(wrap_dir) / f"{name}.sv"
+        wrapper.parent.mkdir(parents=True, exist_ok=True)
+        if not wrapper.is_file() or wrapper.read_text() != text:
+            wrapper.write_text(text)
+        return load_design([*files, wrapper], top=name, defines=defines,
+                           include_dirs=include_dirs, root=root, clock=clock, resets=resets)
     design = _describe(inst.body, loader.text, paths, root)
     design.constants = named_constants(inst.body, comp)
     design.defines = defines
@@ -474,6 +491,108 @@ _HINTS = {
     pyslang.DiagSubsystem.Parser: _SYNTAX_HINT,
     pyslang.DiagSubsystem.Preprocessor: _PREPROC_HINT,
 }
+
+
+# -- interface ports at the top ---------------------------------------------------------------
+
+
+def _port_decl(direction: str, width: int, signed: bool, name: str, depth: int = 1) -> str:
+    rng = f" [{width - 1}:0]" if width > 1 else ""
+    mem = f" [{depth}]" if depth > 1 else ""
+    return f"{direction} logic{' signed' if signed else ''}{rng} {name}{mem}"
+
+
+def interface_wrapper(body: ast.InstanceBodySymbol, text: SourceText,
+                      overrides: Mapping[str, str]) -> tuple[str, str]:
+    """``(SystemVerilog text, module name)`` of a wrapper around the top ``body`` whose
+    interface ports become plain ports: for each interface port ``bus`` (with a modport), an
+    instance ``bus`` of the interface (its parameters as elaborated, its own ports connected
+    to the top's port of the same name or exposed as ``bus_<port>``), and for each signal of
+    the modport a port ``bus_<signal>`` (the modport's direction) assigned to or from it. The
+    design is instantiated as ``dut`` with ``overrides``. Raises :class:`InputError` naming
+    the port, file and line when a port has no modport, an ``inout``/``ref`` signal, or an
+    interface array."""
+    top = body.definition.name
+    name = f"{top}_dv_wrap"
+    taken = {m.name for m in body if m.name}
+    ports: list[str] = []
+    conns: list[str] = []
+    inner: list[str] = []
+    plain: dict[str, ast.PortSymbol] = {}
+
+    def fresh(base: str) -> str:
+        out, i = base, 1
+        while out in taken:
+            out, i = f"{base}_{i}", i + 1
+        taken.add(out)
+        return out
+
+    for m in body:
+        if isinstance(m, ast.PortSymbol):
+            width, depth = infer.unpacked_shape(m.type)
+            ports.append(_port_decl(_DIRECTIONS[m.direction], width, m.type.isSigned, m.name,
+                                    depth))
+            conns.append(f".{m.name}({m.name})")
+            plain[m.name] = m
+    for m in body:
+        if not isinstance(m, ast.InterfacePortSymbol):
+            continue
+        file, line, column = text.position(m.location)
+
+        def refuse(why: str, m: ast.InterfacePortSymbol = m, file: str | None = file,
+                   line: int | None = line, column: int | None = column) -> InputError:
+            return InputError(
+                f"the top module {top} has the interface port {m.name} ({why}): dv cannot "
+                "expose it as plain ports.", file=file, line=line, column=column,
+                hint="Write a wrapper module that instantiates the interface and the design "
+                     "and exposes the signals as plain ports, and pass it with --top.")
+
+        conn = m.connection
+        if not conn or not isinstance(conn, tuple) or len(conn) != 2 or conn[1] is None:
+            raise refuse("no modport: the direction of its signals is not declared")
+        iinst, modport = conn
+        if not isinstance(iinst, ast.InstanceSymbol):
+            raise refuse("an array of interfaces")
+        ibody = iinst.body
+        params = []
+        for x in ibody:
+            if isinstance(x, ast.ParameterSymbol) and not x.isLocalParam:
+                lit = _literal(x.value, x.type.bitWidth, x.type.isSigned)
+                if lit is not None:
+                    params.append(f".{x.name}({lit})")
+        iports = []
+        for x in ibody:
+            if isinstance(x, ast.PortSymbol):
+                if x.name in plain and plain[x.name].direction == ast.ArgumentDirection.In:
+                    iports.append(f".{x.name}({x.name})")
+                else:
+                    w, _d = infer.unpacked_shape(x.type)
+                    pn = fresh(f"{m.name}_{x.name}")
+                    ports.append(_port_decl(_DIRECTIONS[x.direction], w, x.type.isSigned, pn))
+                    iports.append(f".{x.name}({pn})")
+        inst_name = fresh(f"{m.name}_if")
+        inner.append(f"  {ibody.definition.name}" + (f" #({', '.join(params)})" if params else "")
+                     + f" {inst_name} ({', '.join(iports)});")
+        for x in modport:
+            if not isinstance(x, ast.ModportPortSymbol):
+                continue
+            if x.direction not in (ast.ArgumentDirection.In, ast.ArgumentDirection.Out):
+                raise refuse(f"modport {modport.name} signal {x.name} is "
+                             f"{_DIRECTIONS[x.direction]}")
+            w, depth = infer.unpacked_shape(x.type)
+            pn = fresh(f"{m.name}_{x.name}")
+            d = _DIRECTIONS[x.direction]
+            ports.append(_port_decl(d, w, x.type.isSigned, pn, depth))
+            inner.append(f"  assign {inst_name}.{x.name} = {pn};" if d == "input" else
+                         f"  assign {pn} = {inst_name}.{x.name};")
+        conns.append(f".{m.name}({inst_name}.{modport.name})")
+    params = ", ".join(f".{k}({v})" for k, v in overrides.items())
+    lines = [f"// Generated by dv (dv/design/frontend.py): {top} with its interface port(s) as",
+             "// plain ports, so that a testbench can drive and read them. Do not edit.",
+             f"module {name} (", ",\n".join(f"  {p}" for p in ports), ");", *inner,
+             f"  {top}" + (f" #({params})" if params else "") + f" dut ({', '.join(conns)});",
+             "endmodule", ""]
+    return "\n".join(lines), name
 
 
 # -- named constants (for formal targets) ----------------------------------------------------
