@@ -469,3 +469,82 @@ def test_ports_without_interface_words_claim_nothing(ports):
     # so no interface can form (a lone ``ack`` or ``cyc`` has no partner)
     d = design(*[p for p in ports if p[0] not in ("clk", "rst_n")])
     assert recognise(d) == []
+
+
+# -- AXI response, burst and reset rules; dv prove --protocols ---------------------------------
+
+def test_axi_response_burst_and_reset_rules_by_side():
+    from dv.formal.sva import parse_property
+    from dv.protocols import protocol_properties, rules_for
+
+    sub = design(*_axil("s_axil_", manager=False))
+    rules = {r.label: r for r in rules_for(sub)}
+    assert rules["proto_s_axil_b_no_exokay"].kind == "assert"  # the subordinate answers
+    assert "s_axil_bvalid |-> s_axil_bresp != 2'b01" in rules["proto_s_axil_b_no_exokay"].text
+    assert rules["proto_s_axil_r_no_exokay"].kind == "assert"
+    low = rules["proto_s_axil_aw_valid_low_in_reset"]
+    assert low.kind == "assume" and low.simulate  # the stimulus idles every input in reset
+    assert "disable iff" not in low.text and "(!rst_n) ##1 (!rst_n) |-> !s_axil_awvalid" in \
+        low.text
+    assert rules["proto_s_axil_b_valid_low_in_reset"].kind == "assert"
+    mgr = design(*_axil("m_axi_", manager=True, burst=True), O("m_axi_awburst", 2),
+                 O("m_axi_arburst", 2))
+    rules = {r.label: r for r in rules_for(mgr)}
+    assert rules["proto_m_axi_aw_burst_not_reserved"].kind == "assert"
+    assert "m_axi_arburst == 2'b10 |-> (m_axi_arlen == 1 || m_axi_arlen == 3 || " \
+        "m_axi_arlen == 7 || m_axi_arlen == 15)" in rules["proto_m_axi_ar_wrap_length"].text
+    exo = rules["proto_m_axi_r_no_exokay"]  # no arlock: no exclusive access to answer
+    assert exo.kind == "assume" and not exo.simulate  # dv's stimulus does not choose rresp
+    for d in (sub, mgr):
+        for p in protocol_properties(d, simulation=False):
+            parse_property(p.text, source_file="props", line=1, design=d, kind=p.kind,
+                           label=p.label)
+    # a generic valid/ready pipeline gets no reset rule (its valid may pass through)
+    assert not any("in_reset" in r.label for r in rules_for(design(
+        I("in_valid"), O("in_ready"), I("in_data", 8), O("out_valid"), I("out_ready"),
+        O("out_data", 8))))
+
+
+AXIS_FIFO = ROOT / "rtl_examples" / "axis_fifo"
+
+
+def test_dv_prove_protocols_proves_the_axis_fifo_and_refutes_its_planted_bug(tmp_path):
+    runs = {}
+    for name, rtl, extra in (("good", AXIS_FIFO / "axis_fifo.sv", []),
+                             ("bug", AXIS_FIFO / "axis_fifo_buggy.sv", ["-D", "AXIS_FIFO_BUGGY"])):
+        proc = subprocess.run([DV, "prove", "--rtl", str(rtl), *extra, "--protocols",
+                               "--out", str(tmp_path / name), "--depth", "10", "--no-replay"],
+                              capture_output=True, text=True, timeout=900, cwd=tmp_path)
+        rec = json.loads((tmp_path / name / "coverage/axis_fifo/formal/formal.json").read_text())
+        runs[name] = (proc.returncode, proc.stdout + proc.stderr, rec)
+    rc, out, rec = runs["good"]
+    assert rc == 0, out
+    verdicts = {p["name"]: p["status"] for p in rec["properties"]}
+    assert verdicts == {f"proto_m_axis_{n}": "proven" for n in
+                        ("valid_held", "tdata_stable", "tlast_stable", "valid_low_in_reset")}
+    assert rec["options"]["protocols"] is True
+    assumed = {a["name"] for a in rec["assumptions"]}
+    assert {"proto_s_axis_valid_held", "proto_s_axis_tdata_stable"} <= assumed
+    # a verdict under assumptions says so
+    assert len(assumed) == 4  # valid held, tdata and tlast stable, valid low in reset
+    assert "every verdict above holds only under 4 assumption(s)" in " ".join(out.split())
+    rc, out, rec = runs["bug"]
+    assert rc == 1, out
+    refuted = {p["name"]: p for p in rec["properties"] if p["status"] == "refuted"}
+    assert "proto_m_axis_tdata_stable" in refuted or "proto_m_axis_tlast_stable" in refuted
+    for p in refuted.values():  # a counterexample trace and a replay test for each
+        assert Path(p["vcd"]).is_file() and Path(p["replay_module"]).is_file()
+
+
+def test_dv_prove_protocols_without_rules_or_with_refused_interfaces(tmp_path):
+    fifo = ROOT / "rtl_examples" / "fifo"
+    proc = subprocess.run([DV, "prove", "--rtl", str(fifo / "fifo.sv"), "--protocols",
+                           "--out", str(tmp_path), "--depth", "4", "--no-replay"],
+                          capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    assert proc.returncode == 2  # no interface, no inline check: nothing to prove
+    assert "no protocol rule applies" in " ".join((proc.stdout + proc.stderr).split()) or \
+        "no property to check" in proc.stdout + proc.stderr
+    proc = subprocess.run([DV, "prove", "--rtl", str(PIPE), "--interface", "none",
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path)
+    assert proc.returncode == 2 and "--interface only matters with --protocols" in proc.stderr
