@@ -291,10 +291,17 @@ def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out
     own: list[HoleVerdict] = []  # user points: the design's own cover statements
     for i, hole in enumerate(holes):
         if hole.point.kind == "user" and clock and not _instance(hole.point.hier):
-            v = HoleVerdict(hole, "unchecked", f"the design's cover statement at "
-                            f"{hole.point.file}:{hole.point.line} is not in the formal model "
-                            "(a construct the front end does not read as a cover)")
-            own.append(v)
+            where = f"{hole.point.file}:{hole.point.line}"
+            if _cover_at(hole.point.file, hole.point.line, root):
+                v = HoleVerdict(hole, "unchecked", f"the design's cover statement at {where} "
+                                "is not in the formal model (a construct the front end does "
+                                "not read as a cover)")
+                own.append(v)
+            else:
+                v = HoleVerdict(hole, "unchecked", f"the cover point {hole.point.comment!r} "
+                                f"({where}) is no cover statement of the RTL (a property the "
+                                "testbench binds into it): the formal pass on holes searches "
+                                "the RTL's points")
             verdicts.append(v)
             continue
         expr, why = cover_target(hole, design) if clock else (
@@ -338,6 +345,16 @@ def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out
         _prove_group(design, spec, group, labels, where, root, depth, timeout, jobs,
                      progress, deadline, mine)
     return verdicts
+
+
+def _cover_at(file: str, line: int, root: Path) -> bool:
+    """True when ``file`` (a design source) has a ``cover`` statement at ``line``."""
+    q = Path(file)
+    try:
+        lines = (q if q.is_absolute() else root / q).read_text(errors="replace").splitlines()
+    except OSError:
+        return False
+    return 0 < line <= len(lines) and re.search(r"\bcover\b", lines[line - 1]) is not None
 
 
 def _same_file(name: str, root: Path) -> str:

@@ -311,3 +311,15 @@ def test_user_points_are_answered_by_the_designs_own_cover_statements(tmp_path):
                            jobs=1)
     assert [v.status for v in verdicts] == ["covered", "unreachable"], [
         (v.status, v.detail) for v in verdicts]
+
+
+def test_user_point_of_a_testbench_property_says_so(tmp_path):
+    """A user point Verilator places at a line with no cover statement (a property the
+    testbench binds into the design) is not searched, and the reason says why."""
+    from dv.design.frontend import load_design
+    from dv.formal_holes import prove_holes
+
+    d = load_design([SHAPES / "own_covers.sv"], top="own_covers", root=SHAPES)
+    holes = _one_hole(d, "own_covers.sv", 4, "user", "tb: handshake transfer after stall")
+    [v] = prove_holes(d, None, holes, out=tmp_path, root=SHAPES, depth=4, timeout=60, jobs=1)
+    assert v.status == "unchecked" and "no cover statement of the RTL" in v.detail
