@@ -135,13 +135,14 @@ def constraint_lines(rec: dict[str, Any]) -> list[str]:
 
     lines: list[str] = []
     learned = rec.get("learned_constraints") or []
+    clock = ((rec.get("design") or {}).get("clocks") or ["<clock>"])[0]
     if learned:
         lines += ["", f"## Learned stimulus constraints — confirm them ({len(learned)})", "",
                   "A test failed on an assertion of the design that the stimulus could have "
                   "avoided; dv took the assertion's condition as a rule of the design's inputs "
                   "and the driver kept it from the next round on. The failed tests stay failed "
                   "(cause: illegal stimulus). Confirm each rule by writing it into the spec as "
-                  "an assumption (an `sva` block: `assume property (@(posedge <clock>) "
+                  f"an assumption (an `sva` block: `assume property (@(posedge {clock}) "
                   "<constraint>);`): it is then applied from round 0 and nothing fails on it. "
                   "If the stimulus was legal (the design is wrong), rerun with `--no-learn`: "
                   "the failures are then the design's.", ""]
