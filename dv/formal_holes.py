@@ -41,7 +41,7 @@ from dv.design.spec import Spec, SvaProperty
 from dv.formal.engine import BUDGET_SPENT
 
 _ROW_TERM = re.compile(r"(.+)==\s*(\d+)", re.S)
-_SIMPLE_TERM = re.compile(r"[A-Za-z_][\w$]*(?:\[\d+\])*")
+_SIMPLE_TERM = re.compile(r"[A-Za-z_][\w$]*(?:\[\d+(?::\d+)?\])*")
 
 
 def _row_terms(row: str) -> list[tuple[str, str]] | None:
@@ -315,10 +315,17 @@ def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out
             sp = SvaProperty(text=text, line=i + 1, label=label, kind="cover")
             made.append((v, sp, bool(_instance(hole.point.hier)) or "." in expr))
         verdicts.append(v)
+    # with a budget, the most telling holes go first: statements, then expression rows, then
+    # toggles (a design with thousands of holes gets verdicts on its branches, not its bits)
+    made.sort(key=lambda m: _PRIORITY.get(m[0].hole.point.kind, 9))
+    spent = f"unknown ({BUDGET_SPENT}): not searched, the pass had {budget or 0:g} s"
     # the hierarchical names of every scoped target are looked up at once (one elaboration)
     scoped_design, scoped_text = _scoped_targets([sp for _v, sp, sc in made if sc], design,
                                                  root)
     for v, sp, scoped in made:
+        if deadline is not None and time.monotonic() >= deadline:
+            v.status, v.detail = "unknown", spent
+            continue
         try:  # one condition the lowering cannot read must not sink the others
             _check_target(sp, scoped_design if scoped else design,
                           scoped_text.get(sp.label or "", sp.text))
@@ -330,21 +337,28 @@ def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out
         else:
             (sub_props if scoped else props).append(sp)
             labels[sp.label or ""] = v
-    # holes in submodules (hierarchical names) are proven in a run of their own, so that a
-    # name the engine cannot bind there does not sink the top's holes
-    for group, where in ((props, out), (sub_props, out / "submodules")):
-        mine = own if where == out else []
+    # holes in submodules (hierarchical names) are proven in runs of their own, so that a
+    # name the engine cannot bind there does not sink the top's holes; at most BATCH targets
+    # a run, so that a budget spent leaves verdicts on the first batches
+    batches = [(props[i:i + BATCH], out / f"b{i // BATCH}" if i else out)
+               for i in range(0, len(props), BATCH)] or [([], out)]
+    batches += [(sub_props[i:i + BATCH], out / "submodules" / f"b{i // BATCH}")
+                for i in range(0, len(sub_props), BATCH)]
+    for k, (group, where) in enumerate(batches):
+        mine = own if k == 0 else []
         if not group and not mine:
             continue
         if deadline is not None and time.monotonic() >= deadline:
-            for sp in group:
-                v = labels[sp.label or ""]
-                v.status, v.detail = "unknown", (f"unknown ({BUDGET_SPENT}): not searched, "
-                                                 f"the pass had {budget:g} s")
+            for v in [labels[sp.label or ""] for sp in group] + mine:
+                v.status, v.detail = "unknown", spent
             continue
         _prove_group(design, spec, group, labels, where, root, depth, timeout, jobs,
                      progress, deadline, mine)
     return verdicts
+
+
+BATCH = 200
+_PRIORITY = {"branch": 0, "line": 1, "expr": 2, "toggle": 3}
 
 
 def _cover_at(file: str, line: int, root: Path) -> bool:

@@ -323,3 +323,18 @@ def test_user_point_of_a_testbench_property_says_so(tmp_path):
     holes = _one_hole(d, "own_covers.sv", 4, "user", "tb: handshake transfer after stall")
     [v] = prove_holes(d, None, holes, out=tmp_path, root=SHAPES, depth=4, timeout=60, jobs=1)
     assert v.status == "unchecked" and "no cover statement of the RTL" in v.detail
+
+
+def test_targets_run_in_batches_with_the_same_verdicts(tmp_path, monkeypatch):
+    """Targets go to the engine in batches (a spent budget keeps the first batches' verdicts),
+    statements first; the verdicts do not depend on the batching."""
+    import dv.formal_holes as fh
+
+    monkeypatch.setattr(fh, "BATCH", 2)
+    d, holes = _pkg_mem_holes()
+    verdicts = fh.prove_holes(d, None, holes, out=tmp_path, root=SHAPES, depth=8, timeout=60,
+                              jobs=1)
+    assert {v.hole.point.line: v.status for v in verdicts} == {
+        34: "covered", 35: "covered", 38: "unreachable", 45: "covered", 56: "unreachable",
+        57: "covered"}
+    assert (tmp_path / "b1").is_dir() and (tmp_path / "b2").is_dir()
