@@ -125,6 +125,7 @@ def cover_expression(hole: Hole, design: Design) -> str | None:
     return cover_target(hole, design)[0]
 
 
+_WILDCARD = re.compile(r"[!=]=\?\s*\(?\s*\d*\s*'[sS]?[bBoOhH]\s*[0-9a-fA-FxXzZ?_]+\s*\)?")
 _XZ = re.compile(r"'[sS]?[bBoOhHdD]?\s*[0-9a-fA-F_]*[xXzZ?]|'[xXzZ]\b")
 
 
@@ -132,8 +133,11 @@ def cover_target(hole: Hole, design: Design) -> tuple[str | None, str]:
     """``(expression, "")``, or ``(None, reason)``: why the hole has no cover expression, naming
     the submodule, the memory or the statement that stops it."""
     expr, why = _cover_target(hole, design)
-    if expr is not None and _XZ.search(expr):
-        m = _XZ.search(expr)
+    # a wildcard equality's pattern (a casez/casex item: x ==? 3'b01?) has don't-care bits,
+    # which 2-state formal and Verilator read alike
+    plain = _WILDCARD.sub("==?", expr) if expr is not None else None
+    if plain is not None and _XZ.search(plain):
+        m = _XZ.search(plain)
         return None, (f"the condition at {hole.point.file}:{hole.point.line} compares with X/Z "
                       f"({m.group(0)!r}): 2-state formal and Verilator's simulation read X/Z "
                       "differently, so a verdict on it would not be about the simulated point")
@@ -344,16 +348,21 @@ def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out
                for i in range(0, len(props), BATCH)] or [([], out)]
     batches += [(sub_props[i:i + BATCH], out / "submodules" / f"b{i // BATCH}")
                 for i in range(0, len(sub_props), BATCH)]
+    failed: str | None = None  # the design itself could not be modelled: say so for all
     for k, (group, where) in enumerate(batches):
         mine = own if k == 0 else []
         if not group and not mine:
+            continue
+        if failed is not None:
+            for v in [labels[sp.label or ""] for sp in group] + mine:
+                v.status, v.detail = "unsupported", failed
             continue
         if deadline is not None and time.monotonic() >= deadline:
             for v in [labels[sp.label or ""] for sp in group] + mine:
                 v.status, v.detail = "unknown", spent
             continue
-        _prove_group(design, spec, group, labels, where, root, depth, timeout, jobs,
-                     progress, deadline, mine)
+        failed = _prove_group(design, spec, group, labels, where, root, depth, timeout, jobs,
+                              progress, deadline, mine)
     return verdicts
 
 
@@ -403,9 +412,12 @@ def _check_target(sp: SvaProperty, design: Design, text: str) -> None:
 def _prove_group(design: Design, spec: Spec | None, props: list[SvaProperty],
                  labels: dict[str, HoleVerdict], out: Path, root: Path, depth: int,
                  timeout: float, jobs: int | None, progress,
-                 deadline: float | None = None, own: Sequence[HoleVerdict] = ()) -> None:
+                 deadline: float | None = None, own: Sequence[HoleVerdict] = ()
+                 ) -> str | None:
     """Prove ``props`` (the holes' covers) in one run; ``own``: user-point holes, answered by
-    the design's own cover statement at the point's file and line (checked in the same run)."""
+    the design's own cover statement at the point's file and line (checked in the same run).
+    Returns the reason when the design itself cannot be modelled (not a target's fault), so
+    that the other batches are not tried again."""
     import time
 
     from dv.errors import DvError
@@ -426,14 +438,15 @@ def _prove_group(design: Design, spec: Spec | None, props: list[SvaProperty],
                                              deadline=deadline),
                         progress=progress)
     except DvError as exc:  # e.g. a condition the lowering cannot read: say so, keep the run
+        text = exc.render()
         for v in mine:
-            v.status, v.detail = "unsupported", exc.render()[:300]
-        return
+            v.status, v.detail = "unsupported", text[:300]
+        return None if "dv_monitor" in text or "holes.md" in text else text[:300]
     except Exception as exc:  # noqa: BLE001 - third-party RTL must not end the run in a traceback
         why = f"the formal pass failed inside dv ({type(exc).__name__}: {exc}); a dv bug"
         for v in mine:
             v.status, v.detail = "unknown", why[:300]
-        return
+        return None
     by_place = {(_same_file(v.hole.point.file, root), v.hole.point.line): v for v in own}
     for r in run.results:
         v = labels.get(r.prop.label or "") or labels.get(r.prop.name)
@@ -454,3 +467,4 @@ def _prove_group(design: Design, spec: Spec | None, props: list[SvaProperty],
                 and "time" in detail and time.monotonic() >= deadline - 1.0):
             detail += f" (cut short: {BUDGET_SPENT})"
         v.detail, v.step = detail, r.step
+    return None

@@ -338,3 +338,29 @@ def test_targets_run_in_batches_with_the_same_verdicts(tmp_path, monkeypatch):
         34: "covered", 35: "covered", 38: "unreachable", 45: "covered", 56: "unreachable",
         57: "covered"}
     assert (tmp_path / "b1").is_dir() and (tmp_path / "b2").is_dir()
+
+
+def test_casez_wildcards_are_targets_and_a_design_failure_is_said_once_per_batch(
+        tmp_path, monkeypatch):
+    """A casez item's condition (x ==? 3'b01?) is a target (its ? bits are don't-cares, not
+    X/Z); when the design itself cannot be modelled (both clock edges, spimemio) every batch
+    gets that reason without Yosys being run again."""
+    import dv.formal_holes as fh
+
+    d = _design()
+    expr, why = fh.cover_target(_hole("branch", "case", ["(q) ==? (4'b 01??)"]), d)
+    assert expr == "((q) ==? (4'b 01??))", why
+    from dv.design.frontend import load_design
+
+    src = SHAPES / "both_edges.sv"
+    dd = load_design([src], top="both_edges", root=SHAPES)
+    holes = _one_hole(dd, "both_edges.sv", 6) + _one_hole(dd, "both_edges.sv", 5)
+    monkeypatch.setattr(fh, "BATCH", 1)
+    calls = []
+    real = fh._prove_group
+    monkeypatch.setattr(fh, "_prove_group", lambda *a, **k: calls.append(1) or real(*a, **k))
+    verdicts = fh.prove_holes(dd, None, holes, out=tmp_path, root=SHAPES, depth=4,
+                              timeout=60, jobs=1)
+    assert len(calls) == 1
+    assert [v.status for v in verdicts] == ["unsupported", "unsupported"]
+    assert all("both edges of its clock clk" in v.detail for v in verdicts)
