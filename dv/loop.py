@@ -109,6 +109,11 @@ class ClosureRun:
     # run's record files are named closure.interrupted.json, summary.interrupted.md, ...
     keep_previous_record: bool = False
     stimulus: object | None = None  # dv.gen.constraints.StimulusConstraints (assumed, learned)
+    # the last dv qualify's section of the previous record (carried over, marked stale) and
+    # its survivors still at the design's current text: targets of the rounds after round 0
+    qualify: dict | None = None
+    mutation_targets: list = field(default_factory=list)
+    mutation_notes: list = field(default_factory=list)
 
     @property
     def waivers(self) -> list[Waiver]:
@@ -141,6 +146,7 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
     run.sandbox = sandbox_policy(generator.name != "builtin", options.sandbox)
     note("sandbox", run.sandbox)
     run.keep_previous_record = _complete_record(run.cov_dir / "closure.json")
+    _mutation_targets(run, note)
     start = time.monotonic()
     all_tests: list[TestPlan] = []
     manifest_tests: list[ManifestTest] = []
@@ -184,9 +190,10 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
             run.seconds["total"] = time.monotonic() - start
             _write_results(run, manifest_tests, props_file)
             note("round", record)
+            aim_mutants = bool(run.mutation_targets) and rnd == 0 and options.rounds > 1
             if record.learned and rnd + 1 < options.rounds:
                 pass  # the constraint just learned gets a round to show what it changes
-            elif run.goal_met():
+            elif run.goal_met() and not aim_mutants:
                 kinds = ", ".join(options.goal_kinds)
                 run.stop_reason = f"goal reached ({options.goal:g}% on {kinds})"
                 break
@@ -218,7 +225,7 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
                                failures=failures, previous_tests=list(all_tests),
                                seed=options.seed, new_points=record.new_points,
                                bound_properties=[p.label for p in _bound(bound, bundle)],
-                               strategy=strategy)
+                               strategy=strategy, survivors=list(run.mutation_targets))
             bundle = generator.next_round(design, spec, ctx)
             if record.learned:  # the tests that failed on illegal stimulus, legal this time
                 from dv.gen.constraints import recheck_tests
@@ -257,6 +264,22 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
             if staged is not None:
                 _settle(run, staged, note)
     return run
+
+
+def _mutation_targets(run: ClosureRun, note: Progress) -> None:
+    """The survivors of the last ``dv qualify`` of this design (the previous record's
+    ``qualify`` section), kept only where the RTL file is the one measured. They go to every
+    round after round 0 (a goal met at round 0 still gets one round aimed at them)."""
+    from dv.qualify.feedback import previous_section, targets
+
+    run.qualify = previous_section(run.cov_dir)
+    run.mutation_targets, run.mutation_notes = targets(run.qualify, run.options.root,
+                                                       list(run.design.files))
+    if run.mutation_targets:
+        note("kept", f"{len(run.mutation_targets)} surviving mutant(s) of the last dv qualify "
+                     "are targets of this run's rounds")
+    for msg in run.mutation_notes:
+        note("kept", msg)
 
 
 def _complete_record(path: Path) -> bool:

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HS = ROOT / "tests" / "designs" / "qual_hs" / "qual_hs.sv"
 PLUS = "rtl/qual_hs.sv:32:27:binop:+->-"
 XOR = "rtl/qual_hs.sv:39:22:binop:^->&"
+BOUNDED = "no difference within 20 cycles (bounded); not proven for longer runs"
 CMP_SV = """module cmp (input logic clk, input logic rst_n, input logic [3:0] x, input logic go,
             output logic y);
   always_ff @(posedge clk or negedge rst_n)
@@ -97,10 +98,14 @@ def test_section_lists_survivors_with_their_mutation_and_closest_test(project):
     mutants = [_mutant("rtl/qual_hs.sv:30:21:binop:&&->||", 30, "killed"),
                _mutant(PLUS, 32, "survived", behaviour="changed",
                        behaviour_detail="t_a: sum was 8, now 6",
-                       equivalence={"status": "bounded", "depth": 20}),
+                       equivalence={"verdict": "bounded", "text": BOUNDED, "depth": 20,
+                                    "k": None, "step": None, "trace": [], "outputs": {},
+                                    "lemmas": 0, "seconds": 1.5}),
                _mutant(XOR, 39, "survived"),
                _mutant("rtl/qual_hs.sv:41:30:binop:>->>=", 41, "equivalent",
-                       proof="miter unsat")]
+                       equivalence={"verdict": "equivalent", "text": "equivalent (proven by "
+                                    "k-induction, k=2; no difference within 20 cycles)",
+                                    "depth": 20, "k": 2, "trace": []})]
     closure = _closure([
         # the outer else arm spans line 32 too, hit first by t_a; the innermost arm (30-32)
         # was first hit by t_b: the innermost one is the closest
@@ -117,12 +122,14 @@ def test_section_lists_survivors_with_their_mutation_and_closest_test(project):
     assert plus["source"] == "sum  <= a + b;"
     assert plus["closest_test"] == "t_b" and "branch arm 'if'" in plus["closest_test_how"]
     assert "lines 30-32" in plus["closest_test_how"]
-    assert plus["equivalence"] == {"status": "bounded", "depth": 20}  # passed through
+    # the miter's verdict, without its bulk
+    assert plus["equivalence"] == {"verdict": "bounded", "text": BOUNDED, "depth": 20}
     assert "detail" not in plus and "tests" not in plus and "verdict" not in plus
     # a continuous assignment has no block: the first test that toggled a signal it names
     assert (xor["original"], xor["mutant"]) == ("a ^ b", "((a) & (b))")
     assert xor["closest_test"] == "t_a" and "toggle 'a[0]:0->1'" in xor["closest_test_how"]
     assert [e["id"] for e in sec["equivalent"]] == ["rtl/qual_hs.sv:41:30:binop:>->>="]
+    assert sec["equivalent"][0]["equivalence"]["k"] == 2
     assert sec["rtl"] == {"rtl/qual_hs.sv": file_hash(project / "rtl" / "qual_hs.sv")}
     assert sec["closest_test_rule"] == CLOSEST_RULE
     assert sec["not_built"] == ["equivalent-mutant proofs (Z3 miter)"]
@@ -211,7 +218,9 @@ def test_llm_prompt_names_survivors_as_bugs_that_would_not_be_caught(tmp_path):
             "file": "rtl_examples/fifo/fifo.sv", "line": 45,
             "description": "case arm 2'b10 dropped", "original": "2'b10: count <= count + 1'b1;",
             "mutant": "begin end", "source": "2'b10: count <= count + 1'b1;",
-            "closest_test": "r0_fill_drain", "closest_test_how": "first test to hit ..."}
+            "closest_test": "r0_fill_drain", "closest_test_how": "first test to hit ...",
+            "equivalence": {"verdict": "differs", "depth": 20, "step": 4,
+                            "text": "differs: the outputs differ in cycle 4 (count 2 vs 1)"}}
     r0, r1 = answer("fifo_r0.json"), answer("fifo_r1.json")
     with ScriptedServer([Reply(r0), Reply(r1), Reply(r0), Reply(r1)]) as srv:
         for name, given in (("without", []), ("with", [surv])):
@@ -230,6 +239,8 @@ def test_llm_prompt_names_survivors_as_bugs_that_would_not_be_caught(tmp_path):
             "`2'b10: count <= count + 1'b1;`, case arm 2'b10 dropped "
             "(`2'b10: count <= count + 1'b1;` -> `begin end`)") in with_
     assert "test r0_fill_drain ran this line and its checks missed it" in with_
+    assert ("a formal miter shows it is a real bug: differs: the outputs differ in cycle 4 "
+            "(count 2 vs 1)") in with_
     assert "Surviving mutants are listed above" in with_
 
 

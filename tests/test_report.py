@@ -856,7 +856,8 @@ def _with_qualify(tmp_path: Path, equivalent=None, stale: str = "") -> Path:
             "original": "count <= count + 1'b1;", "mutant": "begin end",
             "source": "2'b10: count <= count + 1'b1;", "closest_test": "r0_random",
             "closest_test_how": "first test to hit the line block 'case' at x:45",
-            "equivalence": {"status": "bounded", "depth": 20}}
+            "equivalence": {"verdict": "bounded", "depth": 20, "text": "no difference within "
+                            "20 cycles (bounded); not proven for longer runs"}}
     rec["qualify"] = {
         "measured": "2026-12-02T10:00:00Z", "record": "coverage/fifo/qualify.json",
         "testbench": "testbenches/fifo", "tests": ["r0_random", "r0_phased"],
@@ -866,7 +867,12 @@ def _with_qualify(tmp_path: Path, equivalent=None, stale: str = "") -> Path:
                     "equivalent": equivalent},
         "behaviour_oracle": "output traces compared with the unmutated run (K=0)",
         "closest_test_rule": "a test that executed the mutant's line",
-        "survivors": [surv], "equivalent": [], "not_built": []}
+        "survivors": [surv], "not_built": [],
+        "equivalent": [{"id": "rtl_examples/fifo/fifo_buggy.sv:53:22:binop:==->!=",
+                        "description": "'==' -> '!='", "equivalence": {
+                            "verdict": "equivalent", "k": 2, "text": "equivalent (proven by "
+                            "k-induction, k=2; no difference within 20 cycles)"}}]
+        if equivalent else []}
     if stale:
         rec["qualify"]["stale"] = stale
     d = tmp_path / "coverage" / "fifo"
@@ -891,7 +897,9 @@ def test_mutation_section_shows_the_figures_and_survivors(tmp_path, monkeypatch)
                                                 "record)", "mut-surviving": "1"}
     assert "case arm 2&#x27;b10 &lt;dropped&gt;" in text  # record text is escaped
     assert "begin end" in page.visible and "r0_random" in page.visible
-    assert "equivalence: status: bounded, depth: 20" in page.visible  # not called equivalent
+    # a bounded miter verdict is said as such, never called equivalent
+    assert "miter: no difference within 20 cycles (bounded); not proven" in page.visible
+    assert "Equivalent (proven)" not in text
     assert "1 planted bug(s) no check caught (dv qualify)" in page.visible  # flagged
     # the figures sit in the verdict box too, beside coverage
     assert 'id="mutation-summary"' in text and "killed by the testbench" in page.visible
@@ -903,9 +911,10 @@ def test_mutation_section_shows_the_figures_and_survivors(tmp_path, monkeypatch)
 
 def test_mutation_section_proven_count_stale_and_not_run(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
-    cov = _with_qualify(tmp_path, equivalent=2, stale="measured on an earlier testbench")
+    cov = _with_qualify(tmp_path, equivalent=1, stale="measured on an earlier testbench")
     text, page = render(cov, tmp_path)
-    assert _figures(text)["mut-equivalent"] == "2"
+    assert _figures(text)["mut-equivalent"] == "1"
+    assert "Equivalent (proven) (1)" in page.visible and "proven by k-induction, k=2" in text
     assert "mutation-stale" in page.ids and "of an earlier testbench" in page.visible
     # no dv qualify recorded: said, no figures invented
     text, page = render(FIXTURE, tmp_path, name="plain.html")

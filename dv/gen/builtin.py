@@ -149,8 +149,12 @@ class BuiltinGenerator(Generator):
         union: dict[str, set[int]] = defaultdict(set)
         needs_reset = False
         deep = []
-        for hole in ctx.holes:
+        aimed = survivor_holes(ctx.survivors, design)
+        for hole in [*ctx.holes, *aimed]:
             cons = hole_constraints(hole, design)
+            if hole.point.comment.startswith(SURVIVOR_TAG):
+                for name, values in operand_constraints(hole.source, design).items():
+                    cons.setdefault(name, set()).update(values)
             if reset and (reset in hole.signals or reset in " ".join(hole.conditions)):
                 needs_reset = True
             if cons:
@@ -196,6 +200,10 @@ class BuiltinGenerator(Generator):
         _sweep_config(design, tests, ctx.round * 7)
         notes = [f"builtin round {ctx.round}: {len(ctx.holes)} open hole(s), "
                  f"{len(directives)} input constraint set(s), {len(deep)} without"]
+        if aimed:
+            notes.append(f"builtin round {ctx.round}: aimed at the lines of {len(aimed)} "
+                         "surviving mutant(s) of the last dv qualify (stimulus only: the "
+                         "built-in generator writes no reference model to catch them)")
         return Bundle(round=ctx.round, tests=tests, notes=notes)
 
 
@@ -367,6 +375,74 @@ def _with_resets(segs: list[dict]) -> list[dict]:
         if i < len(segs) - 1:
             out.append({"kind": "reset", "cycles": 2})
     return out
+
+
+# -- surviving mutants as targets ------------------------------------------------------------
+
+SURVIVOR_TAG = "surviving mutant"
+_RELOP = re.compile(r"([A-Za-z_]\w*)\s*(==|!=|<=|>=|<|>)\s*([0-9][0-9a-fA-F_']*\s*[sS]?"
+                    r"[bBoOdDhH]?\s*[0-9a-fA-F_]*|[A-Za-z_]\w*)")
+
+
+def survivor_holes(survivors, design: Design) -> list:
+    """A surviving mutant of ``dv qualify`` as a hole on its line: the line's guarding
+    conditions (source map) lead stimulus there, like an uncovered statement's would. The
+    mutated text (``original``) is kept as the hole's source, for :func:`operand_constraints`.
+    """
+    from dv.cov.holes import Hole
+    from dv.cov.model import CoverPoint
+
+    out = []
+    for s in survivors or []:
+        if not isinstance(s, dict) or not isinstance(s.get("line"), int):
+            continue
+        file, line = str(s.get("file")), s["line"]
+        st = design.source_map.at(file, line)
+        point = CoverPoint(kind="line", file=file, line=line,
+                           column=s.get("column") if isinstance(s.get("column"), int) else 0,
+                           comment=f"{SURVIVOR_TAG} {s.get('id', '')}", hier=design.top)
+        conds = tuple(t for c in (st.conditions if st else ()) for t in _conjuncts(c))
+        out.append(Hole(point, str(s.get("original") or s.get("source") or ""), conds,
+                        tuple(st.signals) if st else (), statement=st))
+    return out
+
+
+def _conjuncts(cond: str) -> list[str]:
+    """``a && !b`` -> ``["a", "!b"]`` when the condition is a plain conjunction (no ``||``,
+    no parentheses around an ``&&``); else the condition as it is."""
+    c = cond.strip()
+    while c.startswith("(") and c.endswith(")") and c.count("(") == 1:
+        c = c[1:-1].strip()
+    if "||" in c or "(" in c or "&&" not in c:
+        return [cond]
+    return [t.strip() for t in c.split("&&") if t.strip()]
+
+
+def operand_constraints(text: str, design: Design) -> dict[str, set[int]]:
+    """Values of the operands of a mutated expression that tell the original from the mutant:
+    for ``x OP c`` (``c`` a literal or parameter) the values c-1, c and c+1 of an input ``x``
+    (an internal ``x``: the inputs that assign it those values, by the backward slice); every
+    1-bit input named in it both ways."""
+    inputs = {p.name: p for p in design.data_inputs()}
+    want: dict[str, set[int]] = defaultdict(set)
+    internal: list[tuple[str, int | None]] = []
+    for name, _op, lit in _RELOP.findall(text):
+        val = parse_literal(lit, design)
+        if val is None:
+            continue
+        for v in (val - 1, val, val + 1):
+            if name in inputs:
+                if 0 <= v < (1 << inputs[name].width):
+                    want[name].add(v)
+            elif design.signal(name) is not None and v >= 0:
+                internal.append((name, v))
+    for name in _IDENT.findall(text):
+        if name in inputs and inputs[name].width == 1 and inputs[name].role != "config":
+            want[name] |= {0, 1}
+    seen: set[tuple[str, int | None]] = set()
+    for sig, v in internal:
+        _slice(sig, v, design, set(inputs), want, SLICE_DEPTH, seen)
+    return dict(want)
 
 
 # -- reading constraints out of holes ---------------------------------------------------------

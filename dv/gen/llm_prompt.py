@@ -238,6 +238,40 @@ def counted_trailer(what: str) -> Callable[[int, int], str]:
     return trailer
 
 
+MUTANTS_TITLE = ("Surviving mutants of the last dv qualify (planted bugs every test missed: "
+                 "a bug here would not be caught)")
+
+
+def mutant_chunks(survivors: Sequence[Any]) -> list[str]:
+    """One chunk per surviving mutant (``RoundContext.survivors``): "a bug here would not be
+    caught: <source line>, <mutation>", and the test that ran the line (chosen as the closure
+    record says) whose checks missed it."""
+    chunks = []
+    for s in survivors:
+        if not isinstance(s, dict):
+            continue
+        src = " ".join(str(s.get("source") or "").split())[:200]
+        what = str(s.get("description") or s.get("kind") or "mutation")[:200]
+        orig = " ".join(str(s.get("original") or "").split())[:160]
+        mut = " ".join(str(s.get("mutant") or "").split())[:160]
+        text = (f"- {s.get('file')}:{s.get('line')}: a bug here would not be caught: "
+                f"`{src}`, {what}")
+        if orig or mut:
+            text += f" (`{orig}` -> `{mut}`)"
+        eq = s.get("equivalence") if isinstance(s.get("equivalence"), dict) else {}
+        if eq.get("verdict") == "differs":
+            text += f"\n  a formal miter shows it is a real bug: {str(eq.get('text'))[:240]}"
+        elif eq.get("verdict") == "bounded":
+            text += (f"\n  (a formal miter found no difference within {eq.get('depth')} "
+                     "cycles: it may be equivalent, so it may be impossible to catch)")
+        if s.get("closest_test"):
+            text += f"\n  test {s.get('closest_test')} ran this line and its checks missed it"
+        elif str(s.get("closest_test_how") or "").startswith("none: no test executed"):
+            text += "\n  no test ran this line"
+        chunks.append(_scrub(text))
+    return chunks
+
+
 _LOG_KEEP = re.compile(r"error|fail|mismatch|scoreboard|dv-prop-fail|assert|traceback|"
                        r"exception|reference model", re.I)
 _LOG_SKIP = re.compile(r"^\s*\*\*|REAL TIME|RATIO|SIM TIME|sim time \(ns\)|^\s*(\+\s+where|"
@@ -358,6 +392,7 @@ def shorten_answer(text: str, count: Counter, limit: int) -> str:
 
 __all__ = [
     "PromptStats", "PromptTooLarge", "Section", "counted_trailer", "failure_chunks", "fit",
-    "hole_chunks", "holes_trailer", "interface_text", "log_excerpt", "repair_text",
+    "MUTANTS_TITLE", "hole_chunks", "holes_trailer", "interface_text", "log_excerpt",
+    "mutant_chunks", "repair_text",
     "shorten_answer", "slots_text", "spec_chunks", "spec_properties_text", "system_prompt",
 ]

@@ -192,6 +192,8 @@ def section_of(record: dict[str, Any], root: Path, closure: dict[str, Any] | Non
     for m in surv:
         entry = {k: m.get(k) for k in _KEEP}
         entry.update({k: v for k, v in m.items() if k not in _DROP and k not in entry})
+        if isinstance(m.get("equivalence"), dict):
+            entry["equivalence"] = _equivalence(m["equivalence"])
         orig, mut = texts.get(str(m.get("id")), ("", ""))
         entry["original"], entry["mutant"] = orig, mut
         lines = _source_lines(root, str(m.get("file")))
@@ -200,7 +202,9 @@ def section_of(record: dict[str, Any], root: Path, closure: dict[str, Any] | Non
         test, how = closest.of(str(m.get("file")), line, entry["source"])
         entry["closest_test"], entry["closest_test_how"] = test, how
         survivors.append(entry)
-    equivalent = [{k: v for k, v in m.items() if k not in ("tests", "detail", "k")}
+    equivalent = [{"id": m.get("id"), "file": m.get("file"), "line": m.get("line"),
+                   "description": m.get("description"),
+                   "equivalence": _equivalence(m.get("equivalence") or {})}
                   for m in mutants if m.get("verdict") == "equivalent"]
     files = sorted(set(rtl or []) | set(by_file))
     return {
@@ -212,12 +216,25 @@ def section_of(record: dict[str, Any], root: Path, closure: dict[str, Any] | Non
         "sites_total": record.get("sites_total"),
         "summary": record.get("summary") or {},
         "behaviour_oracle": record.get("behaviour_oracle", ""),
+        "equivalence": record.get("equivalence"),  # the miter's method (None: not run)
         "not_built": not_built(record.get("not_built") or []),
         "rtl": {f: file_hash(root / f) for f in files},
         "closest_test_rule": CLOSEST_RULE,
         "survivors": survivors,
         "equivalent": equivalent,
     }
+
+
+def _equivalence(e: dict[str, Any]) -> dict[str, Any]:
+    """A mutant's miter verdict without its bulk: the distinguishing input trace stays in
+    qualify.json (its first cycles are kept)."""
+    out = {k: e.get(k) for k in ("verdict", "text", "depth", "k", "step", "outputs")
+           if e.get(k) not in (None, [], {})}
+    if isinstance(e.get("trace"), list) and e["trace"]:
+        out["trace"] = e["trace"][:32]
+        if len(e["trace"]) > 32:
+            out["trace_cut"] = f"first 32 of {len(e['trace'])} cycles (all in qualify.json)"
+    return out
 
 
 def _source_lines(root: Path, file: str) -> list[str]:

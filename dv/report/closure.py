@@ -117,7 +117,26 @@ def closure_record(run: ClosureRun) -> dict[str, Any]:
                    **({"formal": formal[h.point.key].to_json()} if h.point.key in formal else {})}
                   for h in run.holes],
         "points": points,
+        **_qualify_keys(run),
     }
+
+
+def _qualify_keys(run: ClosureRun) -> dict[str, Any]:
+    """The last ``dv qualify``'s section, carried over from the previous record and marked
+    stale (it measured the testbench this run replaces), and the survivors this run was given
+    as targets. Neither key is written when no ``dv qualify`` was recorded."""
+    prev = getattr(run, "qualify", None)
+    if not prev:
+        return {}
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(run.started))
+    section = dict(prev)
+    section["stale"] = (f"measured {prev.get('measured', '?')} on the testbench that the "
+                        f"dv generate run started {started} replaced: run dv qualify again to "
+                        "measure this one")
+    targets = list(getattr(run, "mutation_targets", []))
+    return {"qualify": section,
+            "mutation_targets": {"survivors": [t.get("id") for t in targets],
+                                 "notes": list(getattr(run, "mutation_notes", []))}}
 
 
 def _transport(run: ClosureRun) -> dict[str, Any]:

@@ -583,6 +583,9 @@ def _mutation(v: ReportView) -> str:
     for s in m.survivors:
         other = "".join(f"<br><span class=\"note\">{esc(k)}: {esc(val)}</span>"
                         for k, val in s.other)
+        if s.equivalence:
+            other += f'<br><span class="note">miter: {esc(s.equivalence)}</span>'
+
         beh = esc(s.behaviour) + (f'<br><span class="note">{esc(s.behaviour_detail)}</span>'
                                   if s.behaviour_detail else "")
         test = (f"<code>{esc(s.closest_test)}</code>" if s.closest_test else "none")
@@ -593,8 +596,9 @@ def _mutation(v: ReportView) -> str:
             f'<td>{beh}</td><td>{test}<br><span class="note">{esc(s.closest_how)}</span></td>'
             "</tr>")
     eq = "".join(f"<li><code>{esc(e.get('id'))}</code> {esc(e.get('description') or '')}"
-                 + "".join(f" — {esc(k)}: {esc(val)}" for k, val in e.items()
-                           if k in ("proof", "equivalence", "how") and val) + "</li>"
+                 + (f" — {esc((e.get('equivalence') or {}).get('text'))}"
+                    if isinstance(e.get("equivalence"), dict)
+                    and e["equivalence"].get("text") else "") + "</li>"
                  for e in m.equivalent_list)
     head = (f"Measured {esc(m.measured)} on <code>{esc(m.testbench or '?')}</code> "
             f"({m.tests} test(s), seed {esc(m.seed)}; {esc(m.mutants)} mutant(s) of "

@@ -138,6 +138,8 @@ def mutation_lines(v: ReportView) -> list[str]:
                   "closest test |", "|---|---|---|---|---|---|"]
         for s in m.survivors:
             other = "".join(f"; {md_text(k)}: {md_text(val)}" for k, val in s.other)
+            if s.equivalence:
+                other += f"; miter: {md_text(s.equivalence)}"
             lines.append(f"| {md_code(s.where)} | {md_code(s.source)} | "
                          f"{md_text(s.description)}{other} | {md_code(s.original)} → "
                          f"{md_code(s.mutant)} | {md_text(s.behaviour)} | "
@@ -146,6 +148,9 @@ def mutation_lines(v: ReportView) -> list[str]:
     if m.equivalent_list:
         lines += ["", f"### Equivalent (proven) ({len(m.equivalent_list)})", ""]
         lines += [f"- {md_code(e.get('id'))} {md_text(e.get('description') or '')}"
+                  + (f" — {md_text(e['equivalence'].get('text'))}"
+                     if isinstance(e.get("equivalence"), dict)
+                     and e["equivalence"].get("text") else "")
                   for e in m.equivalent_list]
     if m.not_built:
         lines += ["", f"Not built in dv qualify: {md_text('; '.join(m.not_built))}."]

@@ -309,6 +309,7 @@ class SurvivorView:
     closest_test: str  # "" when none
     closest_how: str
     other: list[tuple[str, str]] = field(default_factory=list)  # fields dv report does not know
+    equivalence: str = ""  # the miter's verdict in its own words (bounded, differs, ...)
 
 
 @dataclass
@@ -339,7 +340,13 @@ class MutationView:
 
 _SURVIVOR_KNOWN = {"id", "file", "line", "column", "kind", "class", "detail", "description",
                    "behaviour", "behaviour_detail", "original", "mutant", "source",
-                   "closest_test", "closest_test_how"}
+                   "closest_test", "closest_test_how", "equivalence"}
+
+
+def _equivalence_text(e: Any) -> str:
+    if not isinstance(e, dict):
+        return ""
+    return str(e.get("text") or e.get("verdict") or "")
 
 
 def _short_value(v: Any) -> str:
@@ -369,7 +376,8 @@ def mutation_view(rec: dict[str, Any]) -> MutationView | None:
             closest_test=str(s.get("closest_test") or ""),
             closest_how=str(s.get("closest_test_how") or ""),
             other=[(str(k), _short_value(v)) for k, v in s.items()
-                   if k not in _SURVIVOR_KNOWN and v not in (None, "", [], {})]))
+                   if k not in _SURVIVOR_KNOWN and v not in (None, "", [], {})],
+            equivalence=_equivalence_text(s.get("equivalence"))))
     equiv = [e for e in q.get("equivalent") or [] if isinstance(e, dict)]
     eq = sm.get("equivalent")
     # only a count the record states (or mutants it lists as equivalent) reads as proven
