@@ -30,6 +30,7 @@ not started when it is spent stays open (``unknown``, "formal time budget spent"
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -361,12 +362,18 @@ def prove_holes(design: Design, spec: Spec | None, holes: Sequence[Hole], *, out
             for v in [labels[sp.label or ""] for sp in group] + mine:
                 v.status, v.detail = "unknown", spent
             continue
-        failed = _prove_group(design, spec, group, labels, where, root, depth, timeout, jobs,
+        each = timeout
+        if deadline is not None:  # a fair share of what is left, so one hard hole cannot
+            left = sum(len(g) for g, _w in batches[k:]) or 1  # eat the budget of the others
+            share = (deadline - time.monotonic()) * max(1, jobs or os.cpu_count() or 1) / left
+            each = min(timeout, max(MIN_CHECK_SECONDS, share))
+        failed = _prove_group(design, spec, group, labels, where, root, depth, each, jobs,
                               progress, deadline, mine)
     return verdicts
 
 
 BATCH = 200
+MIN_CHECK_SECONDS = 2.0  # a check's time never drops below this under the fair share
 _PRIORITY = {"branch": 0, "line": 1, "expr": 2, "toggle": 3}
 
 
