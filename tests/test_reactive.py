@@ -32,7 +32,8 @@ def _design(*ports: tuple[str, str, int]) -> Design:
     return Design(top="t", files=["t.sv"],
                   ports=[Port("clk", "input", 1), Port("rst_n", "input", 1),
                          *(Port(n, d, w) for n, d, w in ports)],
-                  clocks=[Clock("clk")], resets=[Reset("rst_n", active_low=True, asynchronous=True)])
+                  clocks=[Clock("clk")],
+                  resets=[Reset("rst_n", active_low=True, asynchronous=True)])
 
 
 def _alu_view() -> DesignView:
