@@ -4,11 +4,18 @@
     .venv/bin/python bench/qualify.py --examples --mutants 12   # figures for every example
 
 Schema: one Verilator build holding every sampled mutant, then the reference (+dv_mut=0) and
-one run of every test per mutant (+dv_mut=K). Naive: per mutant, a build of the plain mutant
-source (only that site changed, no selector) and one run of every test. Both build from an
-empty build directory (no cache). Prints the times, their ratio, the ratio extrapolated to
-every site of the design, and checks on the sample that the schema build with +dv_mut=K and
-the plain mutant build give the same verdict and the same per-test statuses (exit 1 if not).
+the tests on each mutant (+dv_mut=K). Naive: per mutant, a build of the plain mutant source
+(only that site changed, no selector) and the same runs. Both sides run the tests the same
+way (the same run units: a module's tests in one simulator process unless --per-test-runs; a
+killed mutant is not run by later units; -j simulations at a time; each Verilator build uses
+both cores by itself) and build from an empty build directory (no cache). Prints the times,
+the simulator processes started, their ratio, the ratio extrapolated to every site of the
+design, and checks on the sample that the schema build with +dv_mut=K and the plain mutant
+build give the same verdict and the same per-test statuses (exit 1 if not).
+
+--examples: dv qualify (the formal miter on survivors included) on every example, one row of
+figures each: mutants, killed by checks, detected only by the behaviour baseline, hang,
+error, equivalent (proven), surviving, and the miter's verdicts on the survivors of the tests.
 """
 
 from __future__ import annotations
@@ -28,13 +35,12 @@ from dv.qualify import mutant_text  # noqa: E402
 from dv.qualify._run import (  # noqa: E402
     Mutant,
     QualifyOptions,
-    _jobs,
     _trace_summary,
     build_schema,
     choose_sites,
     judge,
     prepare,
-    run_jobs,
+    reference_runs,
     run_mutants,
 )
 from dv.sim.build import BuildConfig, build  # noqa: E402
@@ -49,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--test-timeout", type=float, default=60.0)
     ap.add_argument("--all-tests", action="store_true",
                     help="run every test on every mutant (no stop at the first kill)")
+    ap.add_argument("--per-test-runs", action="store_true",
+                    help="one simulator process per test on both sides (no run units)")
+    ap.add_argument("--no-equiv", action="store_true", help="--examples: no formal miter")
     ap.add_argument("--examples", action="store_true",
                     help="instead: dv qualify on every testbenches/<top> (--mutants each), "
                          "one row of figures per example")
@@ -60,8 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     sites = choose_sites(p, args.mutants, args.seed)
     total_sites = sum(len(s.sites) for s in p.sources)
     tests = [t for t in p.manifest.tests if t.status == "passed"]
-    opts = QualifyOptions(p.tb_dir, parallel=args.jobs, all_tests=args.all_tests)
-    note = lambda kind, data: None  # noqa: E731
+    opts = QualifyOptions(p.tb_dir, parallel=args.jobs, all_tests=args.all_tests,
+                          test_timeout=args.test_timeout, group_tests=not args.per_test_runs)
+    procs = {"n": 0}
+
+    def note(kind: str, data: object) -> None:
+        if kind == "test":
+            procs["n"] += 1
+
     print(f"{p.manifest.top}: {total_sites} sites, sample of {len(sites)} (seed {args.seed}), "
           f"{len(tests)} test(s) per mutant, -j {args.jobs}")
     for s in sites:
@@ -78,24 +93,31 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  rejected by Verilator: {rejected}")
         runs = root / "runs"
         t0 = time.monotonic()
-        ref = run_jobs(b, root / "build", _jobs(p, 0, tests, args.test_timeout, runs), runs,
-                       opts, note)
+        ref, units, unit_timeouts, timeout = reference_runs(p, b, root / "build", tests, runs,
+                                                            opts, note)
         t_ref = time.monotonic() - t0
-        bad = [n for n, r in ref.items() if r.status != "passed"]
+        bad = [t.name for t in tests if getattr(ref.get(f"m0.{t.name}"), "status", "")
+               != "passed"]
         if bad:
             print(f"reference run failed: {bad}")
             return 1
+        print("run units (one simulator process each): "
+              + ("; ".join(", ".join(t.name for t in u) for u in units) if units
+                 else "every test alone"))
         ref_traces = {t.name: _trace_summary(ref[f"m0.{t.name}"]) for t in tests}
         mutants = [Mutant(k, s) for k, s in enumerate(sites, 1)]
+        procs["n"] = 0
         t0 = time.monotonic()
-        res = run_mutants(p, b, root / "build", [m.k for m in mutants], tests,
-                          args.test_timeout, runs, opts, note)
+        res = run_mutants(p, b, root / "build", [m.k for m in mutants], tests, timeout, runs,
+                          opts, note, units=units, unit_timeouts=unit_timeouts)
         t_runs = time.monotonic() - t0
+        n_schema = procs["n"]
         for m in mutants:
             judge(m, tests, res, ref_traces)
 
         # --- naive: per mutant, its own build + runs
         t_nbuild = t_nruns = 0.0
+        procs["n"] = 0
         plain: list[Mutant] = []
         for m in mutants:
             d = tmp_path / f"naive{m.k}"
@@ -115,22 +137,23 @@ def main(argv: list[str] | None = None) -> int:
             nb = build(cfg, d / "build")
             t_nbuild += time.monotonic() - t0
             t0 = time.monotonic()
-            nres = run_mutants(p, nb, d / "build", [m.k], tests, args.test_timeout,
-                               d / "runs", opts, note, plusargs=False)
+            nres = run_mutants(p, nb, d / "build", [m.k], tests, timeout, d / "runs", opts,
+                               note, plusargs=False, units=units, unit_timeouts=unit_timeouts)
             t_nruns += time.monotonic() - t0
             pm = Mutant(m.k, m.site)
             judge(pm, tests, nres, ref_traces)
             plain.append(pm)
             shutil.rmtree(d / "build", ignore_errors=True)
 
+    n_naive = procs["n"]
     schema_total = t_build + t_ref + t_runs
     naive_total = t_nbuild + t_nruns
     n = len(mutants)
     print()
     print(f"schema: 1 build {t_build:.1f} s + reference {t_ref:.1f} s + {n} mutant(s) "
-          f"{t_runs:.1f} s = {schema_total:.1f} s")
+          f"{t_runs:.1f} s ({n_schema} simulator processes) = {schema_total:.1f} s")
     print(f"naive:  {n} build(s) {t_nbuild:.1f} s + {n} mutant(s) {t_nruns:.1f} s "
-          f"= {naive_total:.1f} s")
+          f"({n_naive} simulator processes) = {naive_total:.1f} s")
     print(f"ratio naive/schema on this sample: {naive_total / schema_total:.2f}x")
     per_build = t_nbuild / n if n else 0.0
     per_run = (t_runs / n) if n else 0.0
@@ -154,28 +177,41 @@ def main(argv: list[str] | None = None) -> int:
 
 def examples(args: argparse.Namespace) -> int:
     """Per example: sites, mutants, killed by checks, detected only by behaviour, hang,
-    error, survived, equivalent (not built), rejected by Verilator, seconds."""
+    error, equivalent (proven by the miter), surviving, the miter's verdicts on the survivors
+    of the tests (bounded / differs / no verdict), rejected by Verilator, seconds."""
     from dv.qualify import qualify
 
-    print(f"{'example':<9} {'sites':>5} {'mutants':>7} {'killed':>6} {'behav.only':>10} "
-          f"{'hang':>4} {'error':>5} {'survived':>8} {'equiv.':>6} {'rejected':>8} "
-          f"{'build s':>7} {'runs s':>6}")
+    head = (f"{'example':<9} {'sites':>5} {'mutants':>7} {'killed':>6} {'behav.only':>10} "
+            f"{'hang':>4} {'error':>5} {'equiv.':>6} {'surviving':>9} {'bounded':>7} "
+            f"{'differs':>7} {'no-verd.':>8} {'rejected':>8} {'build s':>7} {'sims s':>6} "
+            f"{'miter s':>7}")
+    print(head)
     for tb in sorted((ROOT / "testbenches").glob("*/dv.toml")):
         with tempfile.TemporaryDirectory(prefix="dv-bench-qualify-") as tmp:
             try:
-                o = qualify(QualifyOptions(tb.parent, mutants=args.mutants, seed=args.seed,
-                                           parallel=args.jobs, out=Path(tmp) / "q.json"))
+                o = qualify(QualifyOptions(tb.parent, mutants=args.mutants or None,
+                                           seed=args.seed, parallel=args.jobs,
+                                           out=Path(tmp) / "q.json", work=Path(tmp) / "w",
+                                           build_root=Path(tmp) / "build",
+                                           group_tests=not args.per_test_runs,
+                                           equiv=not args.no_equiv))
             except Exception as exc:  # one example's failure is a row, not the end
                 print(f"{tb.parent.name:<9} failed: {str(exc).splitlines()[0][:150]}")
                 continue
         r = o.record
         sm, sec = r["summary"], r["seconds"]
+        eq = sm["equivalence"] or {}
         print(f"{o.top:<9} {r['sites_total']:>5} {sm['mutants']:>7} {sm['killed']:>6} "
               f"{sm['detected_only_by_behaviour'] if sm['behaviour_compared'] else '-':>10} "
-              f"{sm['hang']:>4} {sm['error']:>5} {sm['survived']:>8} {'n/a':>6} "
-              f"{len(r['rejected_sites']):>8} {sec['build']:>7.1f} "
-              f"{sec['reference'] + sec['mutants']:>6.1f}")
-    print("equiv.: equivalent-mutant proofs are not built; a survivor may be equivalent.")
+              f"{sm['hang']:>4} {sm['error']:>5} "
+              f"{sm['equivalent'] if sm['equivalent'] is not None else 'n/a':>6} "
+              f"{sm['survived']:>9} {eq.get('bounded', '-'):>7} {eq.get('differs', '-'):>7} "
+              f"{eq.get('no_verdict', '-'):>8} {len(r['rejected_sites']):>8} "
+              f"{sec['build']:>7.1f} {sec['reference'] + sec['mutants']:>6.1f} "
+              f"{sec.get('equivalence', 0.0):>7.1f}", flush=True)
+    print("equiv.: proven equivalent by the formal miter (k-induction), set aside; surviving: "
+          "survived every test and not proven equivalent (bounded + differs + no verdict); "
+          "behav.only: survivors whose output traces differ from the unmutated run.")
     return 0
 
 

@@ -2,6 +2,35 @@
 every sampled mutant in one Verilator build behind a run-time selector. A peer of
 :mod:`dv.loop`, reusing :mod:`dv.sim` (through the executor interface).
 
+The record (``coverage/<top>/qualify.json``, ``"format": "dv-qualify"``, ``"version": 1``;
+fields are only ever added, never renamed or removed):
+
+- ``top``, ``testbench``, ``options`` (``mutants``, ``seed``, ``sites``, ``test_timeout``,
+  ``all_tests``, ``equiv``), ``sites_total``, ``build`` (``key``, ``cached``, ``seconds``,
+  ``schema``), ``tests``, ``tests_skipped``, ``behaviour_oracle``, ``not_built``,
+  ``rejected_sites`` (``site``, ``reason``), ``seconds`` (``build``, ``reference``,
+  ``mutants``, ``equivalence`` when run, ``total``);
+- ``equivalence``: how survivors were checked (``method``, ``depth``, ``timeout``, ``start``),
+  or null with ``--no-equiv``;
+- ``summary``: ``mutants``, ``killed``, ``error``, ``hang``, ``survived`` (survivors of the
+  tests not proven equivalent), ``equivalent`` (proven by the miter; null when it did not
+  run), ``score_checks`` (percent killed of ``score_denominator`` = mutants - equivalent),
+  ``behaviour_compared``, ``behaviour_changed``, ``detected_only_by_behaviour``,
+  ``equivalence`` (``checked``, ``equivalent``, ``bounded``, ``differs``, ``no_verdict``; null
+  when the miter did not run);
+- ``mutants``: one per mutant: ``k``, the site (``id``, ``file``, ``line``, ``column``,
+  ``kind``, ``class``, ``detail``, ``description``), ``verdict`` (killed | error | hang |
+  survived | equivalent), ``killing_test``, ``detail``, ``behaviour`` (changed | same | same
+  where compared | not compared), ``behaviour_detail``, ``tests`` (test -> status) and
+  ``equivalence``: null unless the mutant survived the tests and the miter ran, else
+  ``verdict`` (equivalent | bounded | differs | no verdict), ``text`` (the verdict in words:
+  "equivalent (proven by k-induction, k=1 ...)", "no difference within 20 cycles (bounded)
+  ...", "differs: ...", "no verdict: <reason>"), ``depth``, ``k``, ``step``, ``trace`` (the
+  inputs per cycle that make the outputs differ), ``outputs`` (output -> [original,
+  mutant] at ``step``), ``lemmas``, ``seconds``, ``start``.
+
+Only ``equivalent`` sets a mutant aside; ``bounded`` ones stay survivors with the bound said.
+
 The names other code may use, by the private module they come from. They are loaded on first
 use, so ``dv --help`` does not import pyslang.
 """
@@ -18,6 +47,8 @@ _FACE = {
     # dv.qualify.sites: mutation sites and the mutated texts
     "PLUSARG": "sites", "SELECTOR": "sites", "Site": "sites", "SourceSites": "sites",
     "find_sites": "sites", "mutant_text": "sites", "sample": "sites", "schema_text": "sites",
+    # dv.qualify.equiv: the formal miter on survivors
+    "Equivalence": "equiv", "EquivOptions": "equiv", "check_mutants": "equiv",
 }
 
 __all__ = sorted(_FACE)
@@ -31,6 +62,7 @@ if TYPE_CHECKING:
         qualify,
         summary,
     )
+    from dv.qualify.equiv import Equivalence, EquivOptions, check_mutants  # noqa: F401
     from dv.qualify.sites import (  # noqa: F401
         PLUSARG,
         SELECTOR,

@@ -8,7 +8,14 @@ the reference (it must pass as the original design does). Verdicts per mutant:
 - ``error``: a simulation ended without results (a crash, e.g. a combinational loop that
   does not settle) and no test failed;
 - ``hang``: only timeouts, no failure;
-- ``survived``: every test passed.
+- ``survived``: every test passed, and the formal miter did not prove it equivalent;
+- ``equivalent``: every test passed and the miter (:mod:`dv.qualify.equiv`) proved by
+  k-induction that no input sequence makes its outputs differ from the original's: set aside
+  with the proof, not counted as a miss (nor in the score's denominator).
+
+Every survivor of the tests goes through the miter (unless ``equiv=False``); its verdict is
+kept on the mutant (``equivalence``): equivalent / bounded (no difference within N cycles, not
+proven: it stays a survivor) / differs (with the distinguishing input trace) / no verdict.
 
 The second oracle is behaviour: each test's output trace (the generated monitor writes it
 when ``DV_OUTPUT_TRACE`` is set) compared with the same test's trace at K=0. Reported as a
@@ -33,10 +40,12 @@ from dv import __version__
 from dv.errors import DvError, InputError, VerificationFailure
 from dv.files import write_atomic
 from dv.manifest import Manifest, load
+from dv.qualify.equiv import START_STATE
 from dv.qualify.sites import PLUSARG, Site, SourceSites, find_sites, sample, schema_text
 from dv.sim.build import Build, BuildConfig, build
 from dv.sim.executor import BuildRef, SimJob, get_executor
-from dv.sim.run import SimResult, TestJob
+from dv.sim.limits import MIB
+from dv.sim.run import OUTPUT_LIMIT, SimResult, TestJob
 
 TRACE_FILE = "outputs.trace"
 Progress = Callable[[str, Any], None]
@@ -58,24 +67,31 @@ class QualifyOptions:
     sandbox: bool | None = None
     sites: tuple[str, ...] = ()  # exactly these site ids (instead of a sample)
     all_tests: bool = False  # run every test on a mutant already killed (the full matrix)
+    group_tests: bool = True  # a module's tests in one simulator process (see units_of)
+    equiv: bool = True  # survivors go through the formal miter (dv.qualify.equiv)
+    equiv_depth: int = 20  # its BMC depth (cycles)
+    equiv_timeout: float = 60.0  # its Z3 seconds per mutant
 
 
 @dataclass
 class Mutant:
     k: int
     site: Site
-    verdict: str = "survived"  # killed | error | hang | survived
+    verdict: str = "survived"  # killed | error | hang | survived | equivalent
     killer: str = ""  # the first test that killed it
     detail: str = ""
     behaviour: str = "not compared"  # changed | same | not compared
     behaviour_detail: str = ""
     tests: dict[str, str] = field(default_factory=dict)  # test -> status
+    equivalence: Any = None  # dv.qualify.equiv.Equivalence (survivors of the tests only)
 
     def to_json(self) -> dict[str, Any]:
         return {"k": self.k, **self.site.to_json(), "verdict": self.verdict,
                 "killing_test": self.killer or None, "detail": self.detail[:1000],
                 "behaviour": self.behaviour, "behaviour_detail": self.behaviour_detail,
-                "tests": self.tests}
+                "tests": self.tests,
+                "equivalence": None if self.equivalence is None
+                else self.equivalence.to_json()}
 
 
 @dataclass
@@ -260,27 +276,208 @@ def run_jobs(b: Build, build_root: Path, jobs: list[TestJob], runs_dir: Path,
     return {r.job.name: r for r in results}
 
 
+# -- one simulator process for several tests ---------------------------------------------------
+#
+# Most of a mutant's simulation time is start-up (a Python worker, the simulator, cocotb and the
+# testbench imports: ~2 s) against well under a second of test. A *unit* is the tests of one
+# module that can share one process: every test the manifest lists for that module passed and
+# has the same seed. cocotb then runs them one after another in one simulation (so each test
+# starts where the previous one left the design: the reference runs the same way, and its
+# traces are the ones compared). The output-trace monitor writes each test's trace to
+# DV_OUTPUT_TRACE at its end; in a unit that is the process's standard output, so the traces
+# are read back from the log in the order the tests ran (if their number is not the number of
+# tests that ran, none is used: behaviour "not compared"). A unit run that hangs or ends
+# without results is rerun one test per process, so a later test can still kill the mutant.
+
+TRACE_HEAD = '{"format": "dv-output-trace"'
+
+
+def units_of(p: Prepared, tests: list) -> list[list]:
+    """The tests in run units (one process each): runs of one module's tests where that is
+    faithful, single tests otherwise; in the manifest's order of first appearance."""
+    listed = {t.name for t in tests}
+    by_module: dict[str, list] = {}
+    for t in tests:
+        by_module.setdefault(t.module, []).append(t)
+    out = []
+    for module, group in by_module.items():
+        every = [t for t in p.manifest.tests if t.module == module]
+        if len(group) > 1 and all(t.name in listed for t in every) and \
+                len({t.seed for t in group}) == 1:
+            out.append(group)
+        else:
+            out.extend([t] for t in group)
+    return out
+
+
+def _unit_job(p: Prepared, k: int, unit: list, timeout: float) -> TestJob:
+    return TestJob(name=f"m{k}.@{unit[0].module}", module=unit[0].module, testcase=None,
+                   seed=unit[0].seed, python_path=(str(p.tb_dir),), timeout=timeout,
+                   env=(("DV_OUTPUT_TRACE", "/dev/stdout"),), sandbox=p.sandbox,
+                   plusargs=(f"+{PLUSARG}={k}",),
+                   output_limit=OUTPUT_LIMIT + 16 * MIB * len(unit))
+
+
+def log_traces(log: Path) -> list[str]:
+    """The output traces a unit run printed, in order (each: the head line and its rows)."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    out = []
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith(TRACE_HEAD):
+            j = i + 1
+            while j < len(lines) and lines[j].startswith("["):
+                j += 1
+            out.append("\n".join(lines[i:j]) + "\n")
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def split_unit(res: SimResult, unit: list, k: int, runs_dir: Path) -> dict[str, SimResult] | None:
+    """Per-test results (named ``m{k}.{test}``, each with its own run directory holding its
+    trace) from one unit run; None when the run must be redone one test per process (it hung,
+    ended without results, or a listed test did not run although nothing failed)."""
+    if res.status not in ("passed", "failed"):
+        return None
+    ran = [t for t in res.tests if t.status != "skipped"]
+    by_name = {t.name: t for t in res.tests}
+    traces = log_traces(res.log)
+    aligned = len(traces) == len(ran)
+    trace_of = {t.name: traces[i] for i, t in enumerate(ran)} if aligned else {}
+    listed_ran = [t for t in unit if t.name in by_name]
+    stopped = res.status == "failed" and not any(by_name[t.name].status == "failed"
+                                                 for t in listed_ran)
+    # an HDL assertion (the log says so) stops the simulation in the test that was running
+    hdl = res.status == "failed" and ("Assertion failed" in res.message
+                                      or "dv-prop-fail" in res.message)
+    if len(listed_ran) < len(unit) and res.status != "failed":
+        return None
+    if hdl:  # cocotb fails the test that was running and every later one with one message
+        first = next((tc for tc in res.tests if tc.status == "failed"), None)
+        if first is not None:
+            never = {tc.name for tc in res.tests[res.tests.index(first) + 1:]
+                     if tc.status == "failed" and tc.message == first.message}
+            listed_ran = [t for t in listed_ran if t.name not in never]
+            last = next((t for t in listed_ran if t.name == first.name), None)
+            if last is not None:  # blame the test that was running
+                listed_ran = listed_ran[:listed_ran.index(last) + 1]
+    out: dict[str, SimResult] = {}
+    for t in listed_ran:
+        tc = by_name[t.name]
+        d = runs_dir / f"m{k}.{t.name}"
+        d.mkdir(parents=True, exist_ok=True)
+        if t.name in trace_of:
+            (d / TRACE_FILE).write_text(trace_of[t.name])
+        status, msg = ("failed" if tc.status == "failed" else "passed"), tc.message
+        if (stopped or hdl) and t is listed_ran[-1]:  # the simulation ended here
+            status, msg = "failed", res.message
+        out[f"m{k}.{t.name}"] = SimResult(
+            dataclasses.replace(res.job, name=f"m{k}.{t.name}", testcase=t.name), status, d,
+            res.seconds, [tc], msg)
+    return out
+
+
 def run_mutants(p: Prepared, b: Build, build_root: Path, ks: list[int], tests: list,
                 timeout: float, runs_dir: Path, opts: QualifyOptions, note: Progress,
-                plusargs: bool = True) -> dict[str, SimResult]:
-    """Every test on every mutant K in ``ks``, one test at a time across all mutants: a
-    mutant a test has killed is not run again (unless ``opts.all_tests``), so a killed mutant
-    usually costs one simulation. A hang or error does not stop the later tests: one of them
-    may still kill it."""
+                plusargs: bool = True, units: list[list] | None = None,
+                unit_timeouts: list[float] | None = None) -> dict[str, SimResult]:
+    """Every test on every mutant K in ``ks``, one run unit at a time across all mutants
+    (``units``: see :func:`units_of`; None: every test in its own process): a mutant a unit
+    has killed is not run again (unless ``opts.all_tests``), so a killed mutant usually costs
+    one simulation. A hang or error does not stop the later tests: one of them may still kill
+    it (a unit run that hangs is redone one test per process)."""
     results: dict[str, SimResult] = {}
     alive = list(ks)
-    for t in tests:
-        jobs = [j for k in alive for j in _jobs(p, k, [t], timeout, runs_dir)]
+    units = units if units is not None else [[t] for t in tests]
+    for ui, unit in enumerate(units):
+        if not alive:
+            break
+        redo: list[int] = []
+        if len(unit) == 1:
+            jobs = [j for k in alive for j in _jobs(p, k, unit, timeout, runs_dir)]
+        else:
+            ut = unit_timeouts[ui] if unit_timeouts else timeout * len(unit)
+            jobs = [_unit_job(p, k, unit, ut) for k in alive]
         if not plusargs:
             jobs = [dataclasses.replace(j, plusargs=()) for j in jobs]
-        if not jobs:
-            break
         res = run_jobs(b, build_root, jobs, runs_dir, opts, note)
-        results.update(res)
+        if len(unit) == 1:
+            results.update(res)
+        else:
+            for k in alive:
+                got = res.get(f"m{k}.@{unit[0].module}")
+                split = split_unit(got, unit, k, runs_dir) if got is not None else None
+                if split is None:
+                    redo.append(k)
+                else:
+                    results.update(split)
+            if redo:  # one test per process, in order, as without units
+                for t in unit:
+                    redo_jobs = [j for k in redo for j in _jobs(p, k, [t], timeout, runs_dir)]
+                    if not plusargs:
+                        redo_jobs = [dataclasses.replace(j, plusargs=()) for j in redo_jobs]
+                    if not redo_jobs:
+                        break
+                    rr = run_jobs(b, build_root, redo_jobs, runs_dir, opts, note)
+                    results.update(rr)
+                    if not opts.all_tests:
+                        redo = [k for k in redo if getattr(rr.get(f"m{k}.{t.name}"),
+                                                           "status", None) != "failed"]
         if not opts.all_tests:
             alive = [k for k in alive
-                     if getattr(res.get(f"m{k}.{t.name}"), "status", None) != "failed"]
+                     if not any(getattr(results.get(f"m{k}.{t.name}"), "status", None)
+                                == "failed" for t in unit)]
     return results
+
+
+def reference_runs(p: Prepared, b: Build, build_root: Path, tests: list, runs_dir: Path,
+                   opts: QualifyOptions, note: Progress
+                   ) -> tuple[dict[str, SimResult], list[list] | None, list[float], float]:
+    """The reference (K=0): per-test results, the run units (None: one process per test),
+    each unit's timeout for mutant runs, and the per-test timeout. Units are used only when
+    every listed test passes in them too; else every test runs alone (as the manifest says
+    they passed)."""
+    units = units_of(p, tests) if opts.group_tests else None
+    if units is not None and all(len(u) == 1 for u in units):
+        units = None
+    ref: dict[str, SimResult] = {}
+    if units is not None:
+        jobs = [_unit_job(p, 0, u, opts.reference_timeout) if len(u) > 1 else
+                _jobs(p, 0, u, opts.reference_timeout, runs_dir)[0] for u in units]
+        res = run_jobs(b, build_root, jobs, runs_dir, opts, note)
+        for u in units:
+            if len(u) == 1:
+                r = res.get(f"m0.{u[0].name}")
+                if r is not None:
+                    ref[r.job.name] = r
+                continue
+            got = res.get(f"m0.@{u[0].module}")
+            split = split_unit(got, u, 0, runs_dir) if got is not None else None
+            ref.update(split or {})
+        if any(getattr(ref.get(f"m0.{t.name}"), "status", None) != "passed" for t in tests):
+            note("ungrouped", [t.name for t in tests
+                               if getattr(ref.get(f"m0.{t.name}"), "status", None)
+                               != "passed"])
+            units, ref = None, {}
+            for t in tests:  # what the unit runs left there
+                shutil.rmtree(runs_dir / f"m0.{t.name}", ignore_errors=True)
+    if units is None:
+        ref = run_jobs(b, build_root, _jobs(p, 0, tests, opts.reference_timeout, runs_dir),
+                       runs_dir, opts, note)
+    done = [r for r in ref.values()]
+    slowest = max((r.seconds for r in done), default=0.0)
+    timeout = opts.test_timeout or max(30.0, 5.0 * slowest)
+    unit_timeouts = []
+    for u in units or []:
+        r = ref.get(f"m0.{u[0].name}")
+        unit_timeouts.append(opts.test_timeout * len(u) if opts.test_timeout else
+                             max(30.0, 5.0 * (r.seconds if r else slowest)))
+    return ref, units, unit_timeouts, timeout
 
 
 def _trace_summary(res: SimResult) -> dict | None:
@@ -380,8 +577,8 @@ def qualify(opts: QualifyOptions, progress: Progress | None = None) -> QualifyOu
                          "nothing to qualify.", hint="Fix the testbench first.")
     # the reference: K=0 must behave exactly as the original design
     t0 = time.monotonic()
-    ref = run_jobs(b, build_root, _jobs(p, 0, tests, opts.reference_timeout, runs_dir),
-                   runs_dir, opts, note)
+    ref, units, unit_timeouts, timeout = reference_runs(p, b, build_root, tests, runs_dir,
+                                                        opts, note)
     seconds["reference"] = time.monotonic() - t0
     bad = [(t.name, ref.get(f"m0.{t.name}")) for t in tests]
     bad = [(n, r) for n, r in bad if r is None or r.status != "passed"]
@@ -392,27 +589,52 @@ def qualify(opts: QualifyOptions, progress: Progress | None = None) -> QualifyOu
             f"({r.status if r else 'not run'}: {(r.message if r else '')[:300]}): the "
             "testbench does not pass on the unmutated design, so no mutant can be judged.",
             hint=f"Run 'dv regress {p.tb_dir}' and fix the testbench or the design first.")
-    slowest = max(r.seconds for r in ref.values())
-    timeout = opts.test_timeout or max(30.0, 5.0 * slowest)
     ref_traces = {t.name: _trace_summary(ref[f"m0.{t.name}"]) for t in tests}
 
     mutants = [Mutant(k, s) for k, s in enumerate(sites, 1)]
     t0 = time.monotonic()
     results = run_mutants(p, b, build_root, [m.k for m in mutants], tests, timeout, runs_dir,
-                          opts, note)
+                          opts, note, units=units, unit_timeouts=unit_timeouts)
     seconds["mutants"] = time.monotonic() - t0
     for mu in mutants:
         judge(mu, tests, results, ref_traces)
+    if opts.equiv:
+        t0 = time.monotonic()
+        check_equivalence(p, mutants, work, opts, note)
+        seconds["equivalence"] = time.monotonic() - t0
     seconds["total"] = time.monotonic() - t_all
 
     record = qualify_record(p, mutants, total, opts, b, timeout, seconds, rejected, skipped,
                             ref_traces)
+    # how the tests ran: each inner list in one simulator process (None: one test each)
+    record["run_units"] = [[t.name for t in u] for u in units] if units else None
     out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out, json.dumps(record, indent=1) + "\n")
     return QualifyOutcome(top, mutants, record, out, total)
 
 
-def summary(mutants: list[Mutant]) -> dict[str, Any]:
+def check_equivalence(p: Prepared, mutants: list[Mutant], work: Path, opts: QualifyOptions,
+                      note: Progress) -> None:
+    """The formal miter on every survivor of the tests; a proven one becomes ``equivalent``."""
+    from dv.qualify.equiv import EquivOptions, check_mutants
+
+    survivors = [m for m in mutants if m.verdict == "survived"]
+    if not survivors:
+        return
+    note("equiv-start", len(survivors))
+    eo = EquivOptions(depth=opts.equiv_depth, timeout=opts.equiv_timeout,
+                      jobs=opts.parallel or 1)
+    verdicts = check_mutants(p, [m.site for m in survivors], work, eo, note)
+    for m in survivors:
+        m.equivalence = verdicts[m.site.id]
+        if m.equivalence.verdict == "equivalent":
+            m.verdict = "equivalent"
+
+
+def summary(mutants: list[Mutant], equiv: bool = True) -> dict[str, Any]:
+    """The counts of the record. ``score_checks``: killed / (mutants - equivalent), percent
+    (a proven equivalent mutant is no miss); ``equivalence``: the miter verdicts of the
+    survivors of the tests (None when the check was off)."""
     n = len(mutants)
 
     def c(v: str) -> int:
@@ -421,14 +643,20 @@ def summary(mutants: list[Mutant]) -> dict[str, Any]:
     behaviour_only = sum(1 for m in mutants
                          if m.verdict == "survived" and m.behaviour == "changed")
     compared = sum(1 for m in mutants if m.behaviour != "not compared")
+    denominator = n - c("equivalent")
+    eqs = [m.equivalence.verdict for m in mutants if m.equivalence is not None]
     return {
         "mutants": n, "killed": c("killed"), "error": c("error"), "hang": c("hang"),
         "survived": c("survived"),
-        "score_checks": round(100.0 * c("killed") / n, 1) if n else None,
+        "score_checks": round(100.0 * c("killed") / denominator, 1) if denominator else None,
+        "score_denominator": denominator,
         "behaviour_compared": compared,
         "behaviour_changed": sum(1 for m in mutants if m.behaviour == "changed"),
         "detected_only_by_behaviour": behaviour_only,
-        "equivalent": None,  # not built: no equivalence proof is attempted
+        "equivalent": c("equivalent") if equiv else None,  # None: the miter was not run
+        "equivalence": {"checked": len(eqs), "equivalent": eqs.count("equivalent"),
+                        "bounded": eqs.count("bounded"), "differs": eqs.count("differs"),
+                        "no_verdict": eqs.count("no verdict")} if equiv else None,
     }
 
 
@@ -439,7 +667,8 @@ def qualify_record(p: Prepared, mutants: list[Mutant], total: int, opts: Qualify
         "format": "dv-qualify", "version": 1, "dv": __version__, "top": p.manifest.top,
         "testbench": os.path.relpath(p.tb_dir, Path.cwd()),
         "options": {"mutants": opts.mutants, "seed": opts.seed, "sites": list(opts.sites),
-                    "test_timeout": round(timeout, 1), "all_tests": opts.all_tests},
+                    "test_timeout": round(timeout, 1), "all_tests": opts.all_tests,
+                    "equiv": opts.equiv, "group_tests": opts.group_tests},
         "sites_total": total,
         "build": {"key": b.key, "cached": b.cached, "seconds": round(b.seconds, 3),
                   "schema": [str(s) for s in b.config.sources]},
@@ -448,10 +677,13 @@ def qualify_record(p: Prepared, mutants: list[Mutant], total: int, opts: Qualify
         "behaviour_oracle": ("output traces compared with the unmutated run (K=0)"
                              if any(v is not None for v in ref_traces.values()) else
                              "not available: the reference runs wrote no output trace"),
-        "not_built": ["equivalent-mutant proofs (Z3 miter)", "feeding survivors to the next "
-                      "generation round", "HTML rendering"],
+        "not_built": ["feeding survivors to the next generation round", "HTML rendering"],
+        "equivalence": ({"method": "miter of the original and the plain mutant (Yosys), BMC "
+                         "then k-induction with internal agreements as lemmas (Z3)",
+                         "depth": opts.equiv_depth, "timeout": opts.equiv_timeout,
+                         "start": START_STATE} if opts.equiv else None),
         "rejected_sites": rejected,
-        "summary": summary(mutants),
+        "summary": summary(mutants, opts.equiv),
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
         "mutants": [m.to_json() for m in mutants],
     }

@@ -1,7 +1,9 @@
 """Mutation sites found in the pyslang syntax tree of the RTL, and the text of mutated copies.
 
 A :class:`Site` is one small planted bug at one place in the source: an operator swapped, an
-``if`` condition negated, a constant changed (off by one, top bit flipped), an assignment's
+``if`` condition negated, an enable inverted (the condition of an ``if`` without ``else`` in a
+clocked block, i.e. a register's update enable, and each plain signal in such a condition's
+``&&`` chain), a constant changed (off by one, top bit flipped), an assignment's
 right-hand side stuck at all zeros / all ones, a reset value inverted, an ``else`` or ``case``
 arm dropped. Its id is stable across runs: ``file:line:column:kind[:detail]``.
 
@@ -75,7 +77,7 @@ _BASES = {"b": 2, "o": 8, "d": 10, "h": 16}
 
 # (a select condition c ? a : b negated is kind "negate", detail "select")
 # when sites cover the same text, the one of higher rank wraps the lower
-_RANK = {"binop": 0, "const": 1, "negate": 2, "stuck0": 3, "stuck1": 3, "reset": 3,
+_RANK = {"binop": 0, "enable": 0, "const": 1, "negate": 2, "stuck0": 3, "stuck1": 3, "reset": 3,
          "drop-else": 4, "drop-case": 4}
 
 
@@ -84,7 +86,7 @@ class Site:
     file: str  # as given (relative to the project root when the manifest says so)
     line: int
     column: int
-    kind: str  # binop | negate | const | stuck0 | stuck1 | reset | drop-else | drop-case
+    kind: str  # binop | negate | enable | const | stuck0 | stuck1 | reset | drop-else | drop-case
     detail: str  # e.g. "==->!=", "4'd2->4'd3", "count"
     description: str
     start: int  # byte offsets of the text the site replaces
@@ -122,6 +124,7 @@ class _Finder:
         self.file = file
         self.buffer = buffer
         self.sites: list[Site] = []
+        self.clocked = False  # inside a clocked always block (always_ff, always @(posedge ..))
         self._line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
 
     # --- positions ---------------------------------------------------------------------------
@@ -167,7 +170,12 @@ class _Finder:
                     self.assignment(a, reset=False)
             return
         if k in _PROCEDURAL:
-            self.statement(node.statement, reset=False)  # type: ignore[attr-defined]
+            body = node.statement  # type: ignore[attr-defined]
+            self.clocked = k == "AlwaysFFBlock" or (
+                _kind(body) == "TimingControlStatement"
+                and re.search(r"\b(posedge|negedge)\b", str(body.timingControl)) is not None)
+            self.statement(body, reset=False)
+            self.clocked = False
             return
         if k == "LoopGenerate":  # the header is elaboration-time; the body is design
             self.members(node.block)  # type: ignore[attr-defined]
@@ -230,10 +238,16 @@ class _Finder:
         is_reset = len(conds) == 1 and _is_reset_test(cond_text)
         if not is_reset and len(conds) == 1 and conds[0].matchesClause is None:
             expr = conds[0].expr
-            self.expression(expr)
             s, e = self._span(expr)
-            self._add(expr, "negate", "", f"condition '{_short(cond_text)}' negated",
-                      lambda r, s=s, e=e: f"!({r(s, e)})")
+            if self.clocked and not reset and node.elseClause is None:  # type: ignore[attr-defined]
+                self.enables(expr)  # a register's update enable
+                self._add(expr, "enable", "", f"enable '{_short(cond_text)}' inverted (the "
+                          "update happens exactly when it should not)",
+                          lambda r, s=s, e=e: f"!({r(s, e)})")
+            else:
+                self.expression(expr)
+                self._add(expr, "negate", "", f"condition '{_short(cond_text)}' negated",
+                          lambda r, s=s, e=e: f"!({r(s, e)})")
         # which branch is the reset: `if (!rst_n)` / `if (rst)` -> then; `if (rst_n)` -> else
         negated = cond_text.startswith(("!", "~"))
         active_low = bool(re.search(r"(_n|_ni|n)$", cond_text.lstrip("!~ ").strip(), re.I))
@@ -248,6 +262,39 @@ class _Finder:
                 self._drop(stmt, "drop-else", "", f"else branch of 'if ({_short(cond_text)})' "
                            "dropped")
             self.statement(stmt, reset=else_reset)
+
+    def enables(self, expr: object) -> None:
+        """The sites of an enable condition: its own (operator swaps, constants) and, when it
+        is an ``&&`` chain, each plain signal in it inverted (``x`` -> ``!x``, ``!x`` -> ``x``)."""
+        self.expression(expr)
+        terms = []
+
+        def chain(n: object) -> None:
+            if _kind(n) == "LogicalAndExpression":
+                chain(n.left)  # type: ignore[attr-defined]
+                chain(n.right)  # type: ignore[attr-defined]
+            else:
+                terms.append(n)
+
+        chain(expr)
+        if len(terms) < 2:
+            return
+        for t in terms:
+            k = _kind(t)
+            if k == "ParenthesizedExpression":
+                t = t.expression  # type: ignore[attr-defined]
+                k = _kind(t)
+            if k == "IdentifierName":
+                name = str(t).strip()
+                s, e = self._span(t)
+                self._add(t, "enable", name, f"enable term '{name}' inverted (-> !{name})",
+                          lambda r, s=s, e=e: f"!({r(s, e)})")
+            elif k in ("UnaryLogicalNotExpression", "UnaryBitwiseNotExpression") and \
+                    _kind(t.operand) == "IdentifierName":  # type: ignore[attr-defined]
+                name = str(t.operand).strip()  # type: ignore[attr-defined]
+                s, e = self._span(t.operand)  # type: ignore[attr-defined]
+                self._add(t, "enable", name, f"enable term '{str(t).strip()}' inverted "
+                          f"(-> {name})", lambda r, s=s, e=e: f"({r(s, e)})")
 
     def _drop(self, stmt: object, kind: str, detail: str, description: str) -> None:
         s, e = self._span(stmt)
