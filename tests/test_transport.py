@@ -251,8 +251,8 @@ def test_plan_knobs_are_validated_against_the_interfaces():
 
 
 def test_builtin_varies_the_knobs_across_later_rounds():
-    from dv.gen.builtin import KNOB_PROFILES, _vary_knobs
     from dv.gen.base import TestPlan
+    from dv.gen.builtin import KNOB_PROFILES, _vary_knobs
 
     d = design(*AXIS)
     seen = set()
