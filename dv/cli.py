@@ -212,6 +212,12 @@ def _print_interfaces(design) -> None:
         console.print("         · " + ", ".join(f"{r}={p}" for r, p in itf.signals))
         for e in itf.evidence:
             console.print(f"         · {e}")
+    from dv.protocols.transport import transport_pairs
+
+    for pair in transport_pairs(design):  # offered, not assumed: the spec turns them on
+        fields = ", ".join(pair["in"]["fields"])
+        console.print(f"transport  {pair['name']} ({fields}): in_order_delivery offered — turn "
+                      "it on with a line 'checks: \\[in_order_delivery]' in the spec")
 
 
 @cli.command()

@@ -299,3 +299,12 @@ def test_axis_fifo_buggy_fails_in_simulation_with_the_rule_and_cycle(tmp_path):
         msg = t.get("message", "")
         assert "dv-prop-fail proto_m_axis_t" in msg or "in_order_delivery" in msg, msg
         assert "timeout" not in msg.lower()
+
+
+def test_dv_inspect_offers_the_check():
+    proc = subprocess.run([DV, "inspect", "--rtl", str(AXIS_FIFO / "axis_fifo.sv")],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    text = " ".join(proc.stdout.split())
+    assert proc.returncode == 0, proc.stderr
+    assert "transport s_axis -> m_axis (tdata, tlast): in_order_delivery offered" in text
+    assert "'checks: [in_order_delivery]' in the spec" in text
