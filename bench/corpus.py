@@ -262,6 +262,12 @@ def run_one(e: Entry, corpus: Path, work: Path, args: argparse.Namespace) -> Out
 def _reason_class(detail: str) -> str:
     """A short class for a hole's no-verdict reason (for the table's tally)."""
     for pat, name in [(r"budget spent", "budget"), (r"timeout", "timeout"),
+                      (r"both edges of its clock", "both-clock-edges"),
+                      (r"the design has \d+ clocks", "several-clocks"),
+                      (r"compares with X/Z", "x/z-literal"),
+                      (r"no cover statement of the RTL", "tb-bound-cover"),
+                      (r"cover statement at .* is not in the formal model", "own-cover"),
+                      (r"not a conjunction of term==value", "expr-row"),
                       (r"merged the points", "merged-instances"),
                       (r"no guarding condition", "no-condition"),
                       (r"memory", "memory"), (r"has no terms|no signal==value", "expr-row"),
