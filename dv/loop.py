@@ -37,7 +37,7 @@ from dv.manifest import MANIFEST, Manifest, ManifestTest, relpath, render
 from dv.protocols.transport import merge_observed
 from dv.sim.build import Build, BuildConfig, build
 from dv.sim.run import SimResult, TestJob, run_tests
-from dv.sim.sandbox import sandbox_policy
+from dv.sim.sandbox import MODEL_CODE, SPEC_CODE, sandbox_policy
 
 GOAL_KINDS = ("line", "branch", "toggle")
 
@@ -143,7 +143,11 @@ def run_closure(design: Design, spec: Spec | None, generator: Generator,
                      cov_dir=out / "coverage" / design.top)
     _check_writable(run.tb_dir)
     _check_writable(run.cov_dir)
-    run.sandbox = sandbox_policy(generator.name != "builtin", options.sandbox)
+    # code dv did not write runs in the sandbox: a model's, or the reference model a spec's
+    # python scoreboard block carries (a spec is untrusted input like a model's answer)
+    spec_code = spec is not None and getattr(spec, "scoreboard", None) is not None
+    run.sandbox = sandbox_policy(generator.name != "builtin" or spec_code, options.sandbox,
+                                 MODEL_CODE if generator.name != "builtin" else SPEC_CODE)
     note("sandbox", run.sandbox)
     run.keep_previous_record = _complete_record(run.cov_dir / "closure.json")
     _mutation_targets(run, note)

@@ -472,3 +472,29 @@ def test_oversized_coverage_of_a_sandboxed_run_is_not_read(counter, tmp_path, mo
     assert res.status == "failed"
     assert "coverage.dat larger than" in res.message
     assert not res.coverage_file.exists()
+
+
+# -- code a spec wrote is untrusted too -----------------------------------------------------------
+
+def test_a_spec_scoreboard_puts_the_testbench_in_the_sandbox(monkeypatch):
+    """mcalu's spec carries a python scoreboard block: rerunning its testbench (dv rerun,
+    regress, qualify) runs code dv did not write, so it is sandboxed like a model's; a
+    testbench with no foreign scoreboard is not."""
+    mcalu, fifo = ROOT / "testbenches" / "mcalu", ROOT / "testbenches" / "fifo"
+    assert "scoreboard not written by dv" in (sandbox.foreign_code(mcalu) or "")
+    assert sandbox.foreign_code(fifo) is None
+    monkeypatch.setattr(sandbox, "sandbox_available", lambda: (False, "no bwrap in this test"))
+    with pytest.raises(sandbox.SandboxUnavailable) as exc:
+        sandbox.testbench_sandbox_policy("builtin", mcalu, None)
+    assert "scoreboard not written by dv" in str(exc.value)
+    assert "--no-sandbox" in str(exc.value)
+    off = sandbox.testbench_sandbox_policy("builtin", mcalu, False)
+    assert off["enabled"] is False and off["model_code"] is True
+    assert "ran without the OS sandbox" in off["reason"]
+    assert sandbox.testbench_sandbox_policy("builtin", fifo, None)["enabled"] is False
+
+
+def test_the_committed_spec_scoreboard_example_ran_sandboxed():
+    rec = json.loads((ROOT / "coverage" / "mcalu" / "closure.json").read_text())
+    assert rec["sandbox"]["enabled"] is True, rec["sandbox"]
+    assert sandbox.SPEC_CODE in rec["sandbox"]["reason"]

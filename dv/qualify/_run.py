@@ -122,7 +122,7 @@ class Prepared:
 
 
 def prepare(tb_dir: Path, sandbox: bool | None = None) -> Prepared:
-    from dv.sim.sandbox import sandbox_policy
+    from dv.sim.sandbox import testbench_sandbox_policy
 
     tb_dir = Path(tb_dir)
     if not tb_dir.is_dir():
@@ -145,7 +145,7 @@ def prepare(tb_dir: Path, sandbox: bool | None = None) -> Prepared:
                       parameters=dict(m.parameters), defines=dict(m.defines),
                       includes=[str(root / i) for i in m.include_dirs],
                       timing="##" in props_text, coverage=False)
-    policy = sandbox_policy(m.model != "builtin", sandbox)
+    policy = testbench_sandbox_policy(m.model, tb_dir, sandbox)
     return Prepared(m, tb_dir, root, sources, cfg, bool(policy["enabled"]))
 
 

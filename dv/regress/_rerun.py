@@ -51,11 +51,11 @@ def rerun_testbench(tb_dir: Path, *, build_root: Path, parallel: int | None = No
     """``sandbox``: None runs a testbench a model wrote (the manifest's ``model`` is not
     ``builtin``) in the OS sandbox, and raises if there is none; True/False force it."""
     from dv.loop import functional_coverage
-    from dv.sim.sandbox import sandbox_policy
+    from dv.sim.sandbox import testbench_sandbox_policy
 
     tb_dir = tb_dir.resolve()
     m = load(tb_dir)
-    policy = sandbox_policy(m.model != "builtin", sandbox)
+    policy = testbench_sandbox_policy(m.model, tb_dir, sandbox)
     root = m.root_dir(tb_dir)
     sources = [str(root / f) for f in m.rtl] + ([str(tb_dir / m.props)] if m.props else [])
     props_text = (tb_dir / m.props).read_text() if m.props else ""

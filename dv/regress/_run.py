@@ -188,7 +188,7 @@ def prepare(tb_dir: Path, opts: RegressOptions) -> Testbench:
     """Everything a testbench needs checked before anything runs or is written."""
     from dv.design.spec import parse_spec
     from dv.regress._rerun import _design
-    from dv.sim.sandbox import sandbox_policy
+    from dv.sim.sandbox import testbench_sandbox_policy
 
     m = load(tb_dir)
     root = m.root_dir(tb_dir)
@@ -218,7 +218,7 @@ def prepare(tb_dir: Path, opts: RegressOptions) -> Testbench:
     cfg = BuildConfig(top=m.top, sources=sources, parameters=dict(m.parameters),
                       defines=dict(m.defines), includes=[str(root / i) for i in m.include_dirs],
                       timing="##" in props_text)
-    policy = sandbox_policy(m.model != "builtin", opts.sandbox)
+    policy = testbench_sandbox_policy(m.model, tb_dir, opts.sandbox)
     tb = Testbench(tb_dir, m, root, _cov_dir(tb_dir, m.top, opts.project), design, waivers, cfg,
                    bool(policy["enabled"]))
     if not opts.update_baseline and tb.baseline_path.is_file():

@@ -234,12 +234,31 @@ def sim_env(environ: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def unavailable_message(reason: str) -> str:
-    return (f"the OS sandbox for model-written code is not available: {reason}. dv runs what a "
-            "model wrote (scoreboard, assertions) only inside bubblewrap (no network, read-only "
-            f"filesystem except the run directory, no keys in the environment); install it with "
-            f"`{INSTALL_HINT}` (and allow unprivileged user namespaces if your system restricts "
-            "them), or pass --no-sandbox to run model code unconfined at your own risk.")
+MODEL_CODE = "model-written code"
+SPEC_CODE = "the spec's python scoreboard block"
+
+
+def unavailable_message(reason: str, origin: str = MODEL_CODE) -> str:
+    return (f"the OS sandbox for {origin} is not available: {reason}. dv runs code a model or "
+            "a spec wrote (scoreboard, assertions) only inside bubblewrap (no network, "
+            "read-only filesystem except the run directory, no keys in the environment); "
+            f"install it with `{INSTALL_HINT}` (and allow unprivileged user namespaces if your "
+            "system restricts them), or pass --no-sandbox to run that code unconfined at your "
+            "own risk.")
+
+
+def foreign_code(tb_dir: Path) -> str | None:
+    """What in a generated testbench was written by someone other than dv: a round module that
+    installs a scoreboard (a model's or a spec's reference model) makes the testbench run code
+    dv did not write. Returns a description for the sandbox reason, or None."""
+    for mod in sorted(Path(tb_dir).glob("tb_*_r*.py")):
+        try:
+            text = mod.read_text(errors="replace")
+        except OSError:
+            continue
+        if "DvChecker.SCOREBOARD = SCOREBOARD" in text:
+            return f"a scoreboard not written by dv ({mod.name})"
+    return None
 
 
 @functools.lru_cache(maxsize=1)
@@ -273,31 +292,46 @@ def require_sandbox() -> None:
         raise SandboxUnavailable(unavailable_message(reason))
 
 
-def sandbox_policy(model_code: bool, requested: bool | None) -> dict[str, object]:
+def sandbox_policy(model_code: bool, requested: bool | None,
+                   origin: str = MODEL_CODE) -> dict[str, object]:
     """Whether a run's simulations go into the sandbox, and why (recorded in closure.json).
 
-    ``model_code``: the run executes something a model wrote (any generator but the built-in
-    one). ``requested``: ``--sandbox`` (True), ``--no-sandbox`` (False) or nothing (None).
-    Model code is sandboxed unless the user said ``--no-sandbox``; raises
-    :class:`SandboxUnavailable` when the sandbox is needed and cannot be created here.
+    ``model_code``: the run executes code dv did not write — a model's (any generator but the
+    built-in one) or a spec's (its ``python scoreboard`` block); ``origin`` says which.
+    ``requested``: ``--sandbox`` (True), ``--no-sandbox`` (False) or nothing (None). Such code
+    is sandboxed unless the user said ``--no-sandbox``; raises :class:`SandboxUnavailable` when
+    the sandbox is needed and cannot be created here.
     """
     if requested is False:
         if not model_code:
             return {"enabled": False, "model_code": False, "reason": "--no-sandbox"}
         ok, how = sandbox_available()
         return {"enabled": False, "model_code": True,
-                "reason": "--no-sandbox: model-written code ran without the OS sandbox "
+                "reason": f"--no-sandbox: {origin} ran without the OS sandbox "
                           f"(sandbox {'available: ' + how if ok else 'unavailable: ' + how})"}
     if requested is None and not model_code:
         return {"enabled": False, "model_code": False,
                 "reason": "built-in generator only: no model-written code runs"}
-    require_sandbox()
-    why = "model-written code" if model_code else "--sandbox"
+    ok, reason = sandbox_available()
+    if not ok:
+        raise SandboxUnavailable(unavailable_message(reason, origin))
+    why = origin if model_code else "--sandbox"
     return {"enabled": True, "model_code": model_code,
             "reason": f"{why}: simulations run in {sandbox_available()[1]}"}
 
 
-__all__ = ["INSTALL_HINT", "SandboxUnavailable", "find_bwrap", "python_roots",
+def testbench_sandbox_policy(model: str, tb_dir: Path, requested: bool | None) -> dict[str, object]:
+    """:func:`sandbox_policy` for rerunning a generated testbench (``dv rerun``, ``dv regress``,
+    ``dv qualify``): sandboxed when a model wrote it (``model`` from its manifest) or when a
+    round module installs a scoreboard dv did not write (a spec's reference model)."""
+    if model != "builtin":
+        return sandbox_policy(True, requested, MODEL_CODE)
+    foreign = foreign_code(tb_dir)
+    return sandbox_policy(foreign is not None, requested, foreign or MODEL_CODE)
+
+
+__all__ = ["INSTALL_HINT", "MODEL_CODE", "SPEC_CODE", "SandboxUnavailable", "find_bwrap",
+           "foreign_code", "python_roots",
            "require_sandbox", "sandbox_available", "sandbox_policy", "scrub_env",
-           "seccomp_fd", "seccomp_program", "sim_env",
+           "seccomp_fd", "seccomp_program", "sim_env", "testbench_sandbox_policy",
            "unavailable_message", "wrap"]
