@@ -89,21 +89,28 @@ def test_verilator_crash_under_one_kind_is_recorded_and_the_run_goes_on(tmp_path
 
 
 @pytest.mark.slow
-def test_design_assertion_fired_by_illegal_stimulus_is_reported_at_its_line(tmp_path,
-                                                                            monkeypatch):
-    """Failure class 5 of issue 10, not solved yet (no learned stimulus constraints): random
-    stimulus dequeues while empty and the design's own assertion fires. What holds today: the
-    run still ends with a coverage record, and each failure names the assertion's file:line."""
+def test_design_assertion_fired_by_illegal_stimulus_is_learned_and_the_design_closes(
+        tmp_path, monkeypatch):
+    """Failure class 5 of issue 10: random stimulus dequeues while empty and the design's own
+    assertion fires. Those failures stay (a verification failure, exit 1), each naming the
+    assertion's file:line and attributed to illegal stimulus; the assertion becomes a learned
+    constraint (unconfirmed), the next round keeps it and passes, and coverage closes."""
     monkeypatch.chdir(DESIGNS)
-    code = main(["generate", "--rtl", "assert_on_illegal_pop.sv", "--rounds", "1",
+    code = main(["generate", "--rtl", "assert_on_illegal_pop.sv", "--rounds", "2",
                  "--no-formal", "-j", "2", "--out", str(tmp_path)])
-    assert code == 1  # a verification failure, not a crash
+    assert code == 1  # the round-0 failures are not turned into passes
     rec = json.loads((tmp_path / "coverage" / "assert_on_illegal_pop" / "closure.json")
                      .read_text())
-    failed = [t for r in rec["rounds"] for t in r["tests"] if t["status"] != "passed"]
-    assert failed
-    assert all("assert_on_illegal_pop.sv:" in t["message"] and "invalid deque" in t["message"]
-               for t in failed)
+    r0, r1 = rec["rounds"]
+    failed = [t for t in r0["tests"] if t["status"] != "passed"]
+    assert failed and all("assert_on_illegal_pop.sv:23" in t["message"]
+                          and "invalid deque" in t["message"]
+                          and t["cause"] == "illegal stimulus (learned constraint)"
+                          for t in failed)
+    [lc] = rec["learned_constraints"]
+    assert lc["constraint"] == "{v_o, deq_i} !== 2'b01" and lc["status"] == "learned, unconfirmed"
+    assert all(t["status"] == "passed" for t in r1["tests"])
+    _closed(rec)
 
 
 LIBSEARCH = Path(__file__).resolve().parent / "designs" / "libsearch"
