@@ -346,35 +346,37 @@ def test_no_qualify_no_keys(project, monkeypatch):
 @pytest.mark.slow
 def test_qualify_records_survivors_in_closure_json_and_report_shows_them(tmp_path,
                                                                         monkeypatch, capsys):
-    """On a copy of the committed FIFO project: the dropped count-increment arm survives and is
-    recorded with the test that ran its line (from the committed coverage); --min-score exits
-    1 after recording; dv report shows the figures and the survivor."""
+    """The real command on the small hand-written qual_hs testbench, beside a closure record:
+    the adder swap is killed, the unchecked output's swap survives and is recorded with the
+    test that toggled its operand; --min-score exits 1 after recording; every other key of the
+    record is kept; dv report shows the figures and the survivor."""
     from dv.cli import main
 
-    for d in ("rtl_examples/fifo", "testbenches/fifo", "coverage/fifo"):
-        shutil.copytree(ROOT / d, tmp_path / d)
+    tb = tmp_path / "testbenches" / "qual_hs"
+    shutil.copytree(HS.parent, tb)
+    cov = tmp_path / "coverage" / "qual_hs"
+    cov.mkdir(parents=True)
+    before = _closure([dict(_pt("toggle", 9, "adds", comment="a[0]:0->1"), file="qual_hs.sv"),
+                       dict(_pt("branch", 30, "adds", span="30-32"), file="qual_hs.sv")])
+    before["rounds"] = [{"index": 0, "tests": [{"name": "adds", "status": "passed"}]}]
+    (cov / "closure.json").write_text(json.dumps(before))
     monkeypatch.chdir(tmp_path)
-    before = json.loads((tmp_path / "coverage/fifo/closure.json").read_text())
-    arm = "rtl_examples/fifo/fifo.sv:45:26:drop-case:2'b10"
-    full = "rtl_examples/fifo/fifo.sv:53:22:stuck1:full"
-    rc = main(["qualify", "testbenches/fifo", "--site", arm, "--site", full, "-j", "2",
+    plus, xor = "qual_hs.sv:32:27:binop:+->-", "qual_hs.sv:39:22:binop:^->&"
+    rc = main(["qualify", "testbenches/qual_hs", "--site", plus, "--site", xor, "-j", "2",
                "--min-score", "75"])
     out = capsys.readouterr().out
     assert rc == 1, out  # 1 of 2 killed: 50% < 75%
-    rec = json.loads((tmp_path / "coverage/fifo/closure.json").read_text())
+    rec = json.loads((cov / "closure.json").read_text())
     assert {k: v for k, v in rec.items() if k != "qualify"} == before
     q = rec["qualify"]
     assert q["summary"]["killed"] == 1 and q["summary"]["survived"] == 1
     [s] = q["survivors"]
-    assert s["id"] == arm and s["line"] == 45 and s["mutant"] == "begin end"
-    assert s["original"].startswith("count <= count +")
-    # the committed record: the arm's line block (span 45) and who hit it first
-    [blk] = [p for p in before["points"] if p["kind"] == "line" and p["line"] == 45]
-    assert s["closest_test"] == blk["first_test"]
-    assert "line block 'case' at rtl_examples/fifo/fifo.sv:45" in s["closest_test_how"]
+    assert s["id"] == xor and (s["original"], s["mutant"]) == ("a ^ b", "((a) & (b))")
+    assert s["closest_test"] == "adds" and "toggle 'a[0]:0->1'" in s["closest_test_how"]
+    assert s["behaviour"] == "changed"
     assert "surviving mutant(s) recorded in" in out
-    assert main(["report", "coverage/fifo", "--format", "md"]) == 0
-    md = (tmp_path / "coverage/fifo/report.md").read_text()
-    assert "## Mutation analysis (dv qualify)" in md and "| killed by the testbench's checks " \
-        "| 1 of 2 (50.0%) |" in md
-    assert "`rtl_examples/fifo/fifo.sv:45`" in md and "begin end" in md
+    assert main(["report", "coverage/qual_hs", "--format", "md"]) == 0
+    md = (cov / "report.md").read_text()
+    assert "## Mutation analysis (dv qualify)" in md
+    assert "| killed by the testbench's checks | 1 of 2 (50.0%) |" in md
+    assert "`qual_hs.sv:39`" in md and "`((a) & (b))`" in md
