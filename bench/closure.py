@@ -6,7 +6,13 @@ excluded), and how many Verilator builds the run made. Targets (issue #2): >= 95
 branch and >= 90% toggle on every example; the FIFO closed in under 60 s after its build; one
 build per run.
 
+Column ``harness`` (issue #14): the generated environment's cycles/s divided by a minimal
+hand-written cocotb loop's, both run on the run's own build, one after the other, with the
+same per-cycle random stimulus (see bench/harness_speed.py); target >= 0.5. ``vs raw``: the
+same against the loop reading outputs the way the environment does.
+
     python bench/closure.py [--examples fifo,alu] [--rounds 5] [--keep DIR]
+                            [--harness-cycles 20000] [--harness-repeat 1]
 """
 
 from __future__ import annotations
@@ -26,6 +32,9 @@ from dv.design.spec import parse_spec  # noqa: E402
 from dv.gen.builtin import BuiltinGenerator  # noqa: E402
 from dv.loop import ClosureOptions, run_closure  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness_speed import measure  # noqa: E402
+
 
 def examples(selected: list[str] | None) -> list[tuple[str, Path, Path | None]]:
     out = []
@@ -44,6 +53,10 @@ def main() -> int:
     ap.add_argument("--examples", default=None, help="comma-separated example names")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--keep", default=None, help="directory for outputs (default: a temp dir)")
+    ap.add_argument("--harness-cycles", type=int, default=20_000,
+                    help="cycles of each harness-speed run (0: no harness column)")
+    ap.add_argument("--harness-repeat", type=int, default=1,
+                    help="harness-speed runs per side; the best counts")
     args = ap.parse_args()
     selected = args.examples.split(",") if args.examples else None
     out = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="dv-bench-"))
@@ -69,22 +82,36 @@ def main() -> int:
             "waived": sum(s.waived for s in summ.values()), "builds": builds,
             "failed": len(run.failed_tests()), "stop": run.stop_reason,
         })
-        print(f"{name}: {run.stop_reason}", flush=True)
+        speed = None
+        if args.harness_cycles and run.build is not None:
+            speed = measure(run.build, design, out / name / "harness", cycles=args.harness_cycles,
+                            repeat=args.harness_repeat)
+        rows[-1]["harness"] = speed.ratio if speed else float("nan")
+        rows[-1]["vs_raw"] = speed.raw_ratio if speed else float("nan")
+        print(f"{name}: {run.stop_reason}"
+              + (f"; harness {speed.env_cps:.0f} / {speed.loop_cps:.0f} cyc/s = "
+                 f"{speed.ratio:.2f}" if speed else ""), flush=True)
     hdr = (f"{'design':10s} {'rounds':>6s} {'wall s':>7s} {'build':>6s} {'sim':>6s} {'gen':>5s} "
            f"{'post-build':>10s} {'cycles':>7s} {'cyc/s':>7s} {'line%':>6s} {'branch%':>7s} "
-           f"{'toggle%':>7s} {'expr%':>6s} {'waived':>6s} {'builds':>6s} {'failed':>6s}")
+           f"{'toggle%':>7s} {'expr%':>6s} {'waived':>6s} {'builds':>6s} {'failed':>6s} "
+           f"{'harness':>7s} {'vs raw':>6s}")
     print()
     print(hdr)
     for r in rows:
         print(f"{r['design']:10s} {r['rounds']:6d} {r['wall']:7.1f} {r['build']:6.1f} "
               f"{r['sim']:6.1f} {r['gen']:5.2f} {r['after_build']:10.1f} {r['cycles']:7d} "
               f"{r['cps']:7.0f} {r['line']:6.1f} {r['branch']:7.1f} {r['toggle']:7.1f} "
-              f"{r['expr']:6.1f} {r['waived']:6d} {r['builds']:6d} {r['failed']:6d}")
+              f"{r['expr']:6.1f} {r['waived']:6d} {r['builds']:6d} {r['failed']:6d} "
+              f"{r['harness']:7.2f} {r['vs_raw']:6.2f}")
     misses = [r["design"] for r in rows
               if r["line"] < 95 or r["branch"] < 95 or r["toggle"] < 90]
     print()
     print(f"targets (line/branch >= 95%, toggle >= 90%): "
           f"{'all met' if not misses else 'missed by ' + ', '.join(misses)}")
+    slow = [r["design"] for r in rows if not r["harness"] >= 0.5]
+    if args.harness_cycles:
+        print(f"harness target (generated env >= 0.5 x the minimal loop's cycles/s): "
+              f"{'all met' if not slow else 'missed by ' + ', '.join(slow)}")
     fifo = next((r for r in rows if r["design"] == "fifo"), None)
     if fifo:
         print(f"fifo closure after its build: {fifo['after_build']:.1f} s (target < 60 s)")

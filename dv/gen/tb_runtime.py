@@ -30,14 +30,17 @@ from cocotb.clock import Clock
 from cocotb.triggers import Event, FallingEdge, Timer
 from pyuvm import (
     uvm_analysis_port,
+    uvm_component,
     uvm_driver,
     uvm_env,
     uvm_monitor,
+    uvm_seq_item_export,
     uvm_sequence,
     uvm_sequence_item,
     uvm_sequencer,
     uvm_subscriber,
     uvm_test,
+    uvm_transaction,
 )
 
 INPUTS: dict = DESIGN["inputs"]
@@ -46,10 +49,10 @@ CLOCK: dict | None = DESIGN["clock"]  # None: a combinational design, driven wit
 RESET: dict | None = DESIGN["reset"]
 RESETS: list = DESIGN.get("resets") or ([RESET] if RESET else [])  # every reset port
 FSMS: list = DESIGN["fsms"]
+FSM_VARS: list = [f["var"] for f in FSMS]
 HELD: dict = DESIGN.get("held", {})  # inputs the user holds (--hold): one value in every test
 SWEEP: dict = DESIGN.get("config", {})  # configuration inputs: values to hold, one per test
 PERIOD_NS: int = CLOCK["period_ns"] if CLOCK else DESIGN.get("settle_ns", 10)
-TICK = Event()  # combinational designs: set once per applied item, when the outputs settled
 
 
 def drive(handle, value) -> None:
@@ -83,23 +86,33 @@ def max_value(width: int) -> int:
     return (1 << width) - 1
 
 
+_CORNERS: dict = {}  # width -> corner_values(width), computed once
+
+
 def corner_values(width: int) -> list[int]:
     """Values that break arithmetic and comparisons: zero, ones, extremes, alternating bits,
     and the design's parameter values (and one less) that fit in the width."""
+    if width in _CORNERS:
+        return _CORNERS[width]
     top = max_value(width)
     vals = {0, top, 1, top - 1 if top else 0, 1 << (width - 1), (1 << (width - 1)) - 1,
             int("55" * ((width + 7) // 8), 16) & top, int("AA" * ((width + 7) // 8), 16) & top}
     for value in DESIGN["params"].values():
         if isinstance(value, int) and 0 < value <= top:
             vals.update((value, value - 1))
-    return sorted(vals)
+    _CORNERS[width] = sorted(vals)
+    return _CORNERS[width]
 
 
 class DvItem(uvm_sequence_item):
     """One clock cycle of stimulus: a value for every data input, and the reset line."""
 
     def __init__(self, name: str = "dv_item", values: dict | None = None, reset: bool = False):
-        super().__init__(name)
+        # a uvm_sequence_item without the three handshake events pyuvm's own sequencer makes
+        # for every item: DvSequencer hands items over without them (one item per cycle)
+        uvm_transaction.__init__(self, name)
+        self.parent_sequence_id = None
+        self.response_id = None
         self.values = values or {}
         self.reset = reset
 
@@ -392,11 +405,81 @@ class Reactive:
                 yield {**self.stim.next(), req: 0}, n == count and i == pause - 1
 
 
+class DvItemExport(uvm_seq_item_export):
+    """The driver's side of :class:`DvSequencer`: one item in flight at a time.
+
+    ``finish_item`` (the sequence) offers an item and waits for ``item_done``;
+    ``get_next_item``/``try_next_item`` (the driver) take the offered item. The UVM meaning of
+    the four calls is kept; what is left out is pyuvm's arbitration between sequences (two
+    queues and a sequencer task per item), which dv never needs: one sequence runs at a time.
+    """
+
+    def __init__(self, name: str, parent):
+        super().__init__(name, parent)
+        self.offered = None  # the item finish_item handed over, not yet taken by the driver
+        self.offer = Event()  # set when an item is offered
+        self.done = Event()  # set by item_done
+
+    async def hand_over(self, item) -> None:
+        self.offered = item
+        self.done.clear()
+        self.offer.set()
+        await self.done.wait()
+
+    def take(self):
+        if self.current_item is not None:
+            raise pyuvm.UVMSequenceError("item_done() must be called before the next item is taken")
+        self.current_item, self.offered = self.offered, None
+        self.offer.clear()
+        return self.current_item
+
+    async def get_next_item(self):
+        while self.offered is None:
+            await self.offer.wait()
+        return self.take()
+
+    def try_next_item(self):
+        if self.offered is None:
+            return False, None
+        return True, self.take()
+
+    def item_done(self, rsp=None) -> None:
+        if self.current_item is None:
+            raise pyuvm.UVMSequenceError("item_done() called with no item taken")
+        self.current_item = None
+        self.done.set()
+        if rsp is not None:
+            self.put_response(rsp)
+
+
+class DvSequencer(uvm_sequencer):
+    """Passes the running sequence's items to the driver, one per clock cycle, through
+    :class:`DvItemExport`: ``start_item`` returns at once (nothing to arbitrate), ``finish_item``
+    returns when the driver has applied the item (its ``item_done``)."""
+
+    def __init__(self, name: str, parent=None):
+        uvm_component.__init__(self, name, parent)  # not uvm_sequencer's: its export and queue
+        self.seq_item_export = DvItemExport("seq_item_export", self)
+        self.seq_q = None
+
+    async def run_phase(self):
+        pass  # no arbitration task
+
+    async def start_item(self, item) -> None:
+        pass
+
+    async def finish_item(self, item) -> None:
+        await self.seq_item_export.hand_over(item)
+
+
 class DvDriver(uvm_driver):
-    """Drives each item's values on the falling edge, so the DUT samples them at the next rising edge."""
+    """Drives each item's values on the falling edge, so the DUT samples them at the next rising
+    edge (``drive_cycle``, called at every falling edge by DvEnv's cycle loop)."""
 
     def build_phase(self):
         self.dut = cocotb.top
+        self.pins = {name: getattr(self.dut, name) for name in INPUTS}  # looked up once
+        self.reset_pins = [(getattr(self.dut, rst["name"]), rst["active"]) for rst in RESETS]
         # handshakes the design sinks: valid held (payload stable) until ready takes it
         self.shaper = HandshakeShaper(self.dut, DESIGN.get("handshakes", []), RESET,
                                       max(1, PERIOD_NS // 4))
@@ -410,43 +493,101 @@ class DvDriver(uvm_driver):
 
     def apply(self, item: DvItem) -> None:
         legalize(item, self.dut)  # stimulus constraints (assumptions, learned ones)
-        for rst in RESETS:
-            active = rst["active"]
-            getattr(self.dut, rst["name"]).value = active if item.reset else 1 - active
+        # every input written every cycle, even with the value it holds: Verilator counts
+        # expression coverage per evaluation, and fewer writes would change those counts
+        for handle, active in self.reset_pins:
+            handle.value = active if item.reset else 1 - active
+        pins = self.pins
         for name, value in item.values.items():
-            drive(getattr(self.dut, name), value)
+            handle = pins.get(name)
+            if handle is None:
+                handle = pins[name] = getattr(self.dut, name)
+            drive(handle, value)
 
     async def run_phase(self):
-        if CLOCK is None:  # combinational: apply, let the logic settle, let the monitor look
-            while True:
-                item = await self.seq_item_port.get_next_item()
-                self.apply(item)
-                await Timer(PERIOD_NS, unit="ns")
-                TICK.set()
-                self.seq_item_port.item_done()
+        if CLOCK is None:
+            return
         clk = getattr(self.dut, CLOCK["name"])
         self.shaper.start(clk)
         self.transport.start(clk)
-        while True:
-            item = await self.seq_item_port.get_next_item()
-            await FallingEdge(clk)
+
+    def drive_cycle(self) -> None:
+        """At a falling edge: the next item, shaped and applied. The sequence makes each item
+        as soon as the previous one is done, so one is normally waiting; when none is (the plan
+        is over, or its next item is not made yet), the inputs hold, and an item that comes
+        later is applied at the next falling edge (items only ever take effect at one)."""
+        ok, item = self.seq_item_port.try_next_item()
+        if ok:
             self.shaper.shape(item)
             self.apply(item)
             self.seq_item_port.item_done()
+
+
+_BITS = tuple(getattr(cocotb.handle, n) for n in ("LogicObject", "LogicArrayObject", "PackedObject")
+              if hasattr(cocotb.handle, n))  # signals whose value is a string of bits
+
+
+def reader(handle):
+    """:func:`read` for one signal, resolved once: a function of no arguments (the monitor reads
+    every cycle)."""
+    raw = getattr(getattr(handle, "_handle", None), "get_signal_val_binstr", None)
+    if raw is None or not isinstance(handle, _BITS):
+        return lambda: read(handle)
+
+    def bits():
+        try:
+            return int(raw(), 2)
+        except ValueError:  # X, Z, weak levels
+            return read(handle)
+
+    return bits
 
 
 def read(handle) -> int | list | None:
     """Integer value of a signal, or None when it holds X or Z (a list for an unpacked array)."""
     if isinstance(handle, cocotb.handle.ArrayObject):
         return [read(handle[i]) for i in handle.range]
+    if isinstance(handle, _BITS):
+        try:  # the simulator's bit string of 0s and 1s: one int(), no Logic objects built
+            return int(handle._handle.get_signal_val_binstr(), 2)
+        except (AttributeError, ValueError):  # X, Z, weak levels: cocotb's own reading below
+            pass
     val = handle.value
     if not val.is_resolvable:
         return None
     return val.to_unsigned() if hasattr(val, "to_unsigned") else int(val)
 
 
+class DvTxn:
+    """One clock cycle as the monitor saw it: the reset, and tuples of values in the order of
+    ``INPUTS``, ``OUTPUTS`` and ``FSMS`` (the checker and coverage index them).
+
+    ``txn`` is the same cycle in the form the scoreboard slot takes and
+    ``transactions.json`` records: ``{"cycle", "reset", "in": {input: value}, "out": {...},
+    "fsm": {state variable: value}}``, built when first asked for (only a scoreboard does).
+    """
+
+    __slots__ = ("cycle", "reset", "ins", "outs", "fsm", "_txn")
+
+    def __init__(self, cycle: int, reset: bool, ins: tuple, outs: tuple, fsm: tuple):
+        self.cycle, self.reset, self.ins, self.outs, self.fsm = cycle, reset, ins, outs, fsm
+        self._txn: dict | None = None
+
+    @property
+    def txn(self) -> dict:
+        if self._txn is None:
+            self._txn = {"cycle": self.cycle, "reset": self.reset,
+                         "in": dict(zip(INPUTS, self.ins, strict=False)), "out": dict(zip(OUTPUTS, self.outs, strict=False)),
+                         "fsm": dict(zip(FSM_VARS, self.fsm, strict=False))}
+        return self._txn
+
+    def __getitem__(self, key: str):  # txn["cycle"], txn["out"][name]: as the dict form
+        return self.txn[key]
+
+
 class DvMonitor(uvm_monitor):
-    """Samples inputs, outputs and FSM state once per cycle, on the falling edge.
+    """Samples inputs, outputs and FSM state once per cycle, on the falling edge (``sample``,
+    called by DvEnv's cycle loop before the driver writes the next cycle's inputs).
 
     At a falling edge the outputs show the result of the previous rising edge, and the inputs
     still hold what the DUT sampled at it: one transaction is one clock cycle.
@@ -460,47 +601,35 @@ class DvMonitor(uvm_monitor):
         # opt-in (dv regress sets it): every cycle's reset, inputs and outputs, one JSON line
         # each, written to this file at the end of the test for the behaviour comparison
         self.trace_path = os.environ.get("DV_OUTPUT_TRACE")
-        self.trace_lines: list[str] = []
+        self.trace_rows: list[tuple] = []  # (reset, inputs, outputs), written out at the end
+        self.cycle = 0
+        dut = self.dut  # every signal looked up once, with its reader
+        self.ins = [reader(getattr(dut, n)) for n in INPUTS]
+        self.outs = [reader(getattr(dut, n)) for n in OUTPUTS]
+        self.fsms = [reader(getattr(dut, v)) for v in FSM_VARS]
+        self.rst = reader(getattr(dut, RESET["name"])) if RESET is not None else None
 
     def extract_phase(self):  # before check_phase, so a failing test keeps its trace too
         if not self.trace_path:
             return
         head = {"format": "dv-output-trace", "version": 1, "inputs": list(INPUTS),
-                "outputs": list(OUTPUTS), "truncated": len(self.trace_lines) >= self.TRACE_CYCLES}
+                "outputs": list(OUTPUTS), "truncated": len(self.trace_rows) >= self.TRACE_CYCLES}
+        lines = [json.dumps([int(reset), list(ins), list(outs)], separators=(",", ":"))
+                 for reset, ins, outs in self.trace_rows]
         try:
             with open(self.trace_path, "w") as fh:
-                fh.write(json.dumps(head) + "\n" + "\n".join(self.trace_lines) + "\n")
+                fh.write(json.dumps(head) + "\n" + "\n".join(lines) + "\n")
         except OSError:
             pass
 
-    async def run_phase(self):
-        dut = self.dut
-        clk = getattr(dut, CLOCK["name"]) if CLOCK is not None else None
-        ins = [(n, getattr(dut, n)) for n in INPUTS]
-        outs = [(n, getattr(dut, n)) for n in OUTPUTS]
-        fsms = [(f["var"], getattr(dut, f["var"])) for f in FSMS]
-        rst = getattr(dut, RESET["name"]) if RESET is not None else None
-        cycle = 0
-        while True:
-            if clk is None:
-                await TICK.wait()
-                TICK.clear()
-            else:
-                await FallingEdge(clk)
-            cycle += 1
-            in_reset = rst is not None and read(rst) == RESET["active"]
-            txn = {
-                "cycle": cycle,
-                "reset": in_reset,
-                "in": {n: read(h) for n, h in ins},
-                "out": {n: read(h) for n, h in outs},
-                "fsm": {n: read(h) for n, h in fsms},
-            }
-            if self.trace_path and len(self.trace_lines) < self.TRACE_CYCLES:
-                self.trace_lines.append(json.dumps(
-                    [int(in_reset), list(txn["in"].values()), list(txn["out"].values())],
-                    separators=(",", ":")))
-            self.ap.write(txn)
+    def sample(self) -> None:
+        self.cycle += 1
+        txn = DvTxn(self.cycle, self.rst is not None and self.rst() == RESET["active"],
+                    tuple([r() for r in self.ins]), tuple([r() for r in self.outs]),
+                    tuple([r() for r in self.fsms]))
+        if self.trace_path and len(self.trace_rows) < self.TRACE_CYCLES:
+            self.trace_rows.append((txn.reset, txn.ins, txn.outs))
+        self.ap.write(txn)
 
 
 class DvChecker(uvm_subscriber):
@@ -524,6 +653,8 @@ class DvChecker(uvm_subscriber):
         self.trace: list[str] = []  # what SCOREBOARD saw, in order: ["p"|"c", txn] as JSON
         self.sb_since: float | None = None
         self.sb_cycle = None
+        self.arrays = any(spec.get("depth", 1) > 1 for spec in OUTPUTS.values())
+        self.legal = [set(fsm["states"].values()) for fsm in FSMS]  # per FSM, its encodings
         self.out_dir = os.path.dirname(os.environ.get("DV_FUNCTIONAL_COVERAGE", "functional.json")) or "."
         for stale in ("transactions.json", "scoreboard_hang.json"):
             try:
@@ -554,25 +685,27 @@ class DvChecker(uvm_subscriber):
             except (TypeError, ValueError):
                 pass
 
-    def write(self, txn):
-        if txn["reset"]:
+    def write(self, t: DvTxn):
+        if t.reset:
             self.released = False
             self.prev = None
             return
         if not self.released:
             self.released = True  # first cycle out of reset: outputs may still settle
-            self.prev = txn
-            self.record("p", txn)
+            if self.SCOREBOARD is not None:
+                self.prev = t.txn
+                self.record("p", self.prev)
             return
-        for name, value in txn["out"].items():
-            if value is None or (isinstance(value, list) and None in value):
-                self.error(txn, f"output {name} is X/Z")
-        for fsm in FSMS:
-            value = txn["fsm"][fsm["var"]]
-            if value is not None and value not in fsm["states"].values():
-                self.error(txn, f"FSM {fsm['var']} holds {value:#x}, which is not one of its "
-                                f"states {sorted(fsm['states'])}")
+        if None in t.outs or self.arrays:
+            for name, value in zip(OUTPUTS, t.outs, strict=False):
+                if value is None or (isinstance(value, list) and None in value):
+                    self.error(t, f"output {name} is X/Z")
+        for fsm, legal, value in zip(FSMS, self.legal, t.fsm, strict=False):
+            if value is not None and value not in legal:
+                self.error(t, f"FSM {fsm['var']} holds {value:#x}, which is not one of its "
+                              f"states {sorted(fsm['states'])}")
         if self.SCOREBOARD is not None:
+            txn = t.txn
             self.record("c", txn)
             self.sb_cycle = txn["cycle"]
             self.sb_since = time.monotonic()
@@ -582,7 +715,7 @@ class DvChecker(uvm_subscriber):
                 self.sb_since = None
             if msg:
                 self.error(txn, msg)
-        self.prev = txn
+            self.prev = txn
 
     def error(self, txn, msg: str) -> None:
         text = f"cycle {txn['cycle']}: {msg}"
@@ -611,38 +744,56 @@ class DvCoverage(uvm_subscriber):
     """
 
     def build_phase(self):
-        self.bins: dict[str, int] = {}
-        for name, spec in INPUTS.items():
+        # bins are counted by index during the run and named at the end
+        self.names: list[str] = []
+        self.hits: list[int] = []
+        self.corners: list[tuple] = []  # (input's index, its max, bin of == 0); == max is next
+        for i, (name, spec) in enumerate(INPUTS.items()):
             if spec["width"] > 1 and spec.get("depth", 1) == 1:
-                self.bins[f"input {name} == 0"] = 0
-                self.bins[f"input {name} == max"] = 0
+                self.corners.append((i, max_value(spec["width"]), len(self.names)))
+                self.names += [f"input {name} == 0", f"input {name} == max"]
+        self.states: list[dict] = []  # per FSM: encoding -> (state name, its bin)
         for fsm in FSMS:
-            for state in fsm["states"]:
-                self.bins[f"fsm {fsm['var']} == {state}"] = 0
-        self.arcs: dict[str, int] = {}
-        self.last_state: dict[str, int | None] = {}
-
-    def write(self, txn):
-        if txn["reset"]:
-            self.last_state = {}
-            return
-        for name, spec in INPUTS.items():
-            if spec["width"] > 1 and spec.get("depth", 1) == 1:
-                value = txn["in"][name]
-                if value == 0:
-                    self.bins[f"input {name} == 0"] += 1
-                elif value == max_value(spec["width"]):
-                    self.bins[f"input {name} == max"] += 1
-        for fsm in FSMS:
-            value = txn["fsm"][fsm["var"]]
             names = {v: k for k, v in fsm["states"].items()}
-            if value in names:
-                self.bins[f"fsm {fsm['var']} == {names[value]}"] += 1
-                prev = self.last_state.get(fsm["var"])
-                if prev is not None and prev != value and prev in names:
-                    arc = f"fsm {fsm['var']} {names[prev]}->{names[value]}"
-                    self.arcs[arc] = self.arcs.get(arc, 0) + 1
-            self.last_state[fsm["var"]] = value
+            first = {state: len(self.names) + i for i, state in enumerate(fsm["states"])}
+            self.names += [f"fsm {fsm['var']} == {state}" for state in fsm["states"]]
+            self.states.append({v: (k, first[k]) for v, k in names.items()})
+        self.hits = [0] * len(self.names)
+        self.arc_hits: dict[tuple, int] = {}  # (FSM index, from, to encodings) -> count
+        self.last_state: list = [None] * len(FSMS)
+
+    def write(self, t: DvTxn):
+        if t.reset:
+            self.last_state = [None] * len(FSMS)
+            return
+        hits, ins = self.hits, t.ins
+        for i, top, zero in self.corners:
+            value = ins[i]
+            if value == 0:
+                hits[zero] += 1
+            elif value == top:
+                hits[zero + 1] += 1
+        for k, (states, value) in enumerate(zip(self.states, t.fsm, strict=False)):
+            if value in states:
+                hits[states[value][1]] += 1
+                prev = self.last_state[k]
+                if prev is not None and prev != value and prev in states:
+                    arc = (k, prev, value)
+                    self.arc_hits[arc] = self.arc_hits.get(arc, 0) + 1
+            self.last_state[k] = value
+
+    @property
+    def bins(self) -> dict[str, int]:
+        return dict(zip(self.names, self.hits, strict=False))
+
+    @property
+    def arcs(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for (k, prev, value), n in self.arc_hits.items():
+            states = self.states[k]
+            arc = f"fsm {FSMS[k]['var']} {states[prev][0]}->{states[value][0]}"
+            out[arc] = out.get(arc, 0) + n
+        return out
 
     def report_phase(self):
         path = os.environ.get("DV_FUNCTIONAL_COVERAGE", "functional.json")
@@ -653,7 +804,7 @@ class DvCoverage(uvm_subscriber):
 
 class DvEnv(uvm_env):
     def build_phase(self):
-        self.seqr = uvm_sequencer("seqr", self)
+        self.seqr = DvSequencer("seqr", self)
         self.driver = DvDriver("driver", self)
         self.monitor = DvMonitor("monitor", self)
         self.checker = DvChecker("checker", self)
@@ -663,6 +814,24 @@ class DvEnv(uvm_env):
         self.driver.seq_item_port.connect(self.seqr.seq_item_export)
         self.monitor.ap.connect(self.checker.analysis_export)
         self.monitor.ap.connect(self.coverage.analysis_export)
+
+    async def run_phase(self):
+        """The cycle loop: one falling-edge trigger per clock cycle, shared by the monitor and
+        the driver. At each falling edge the monitor samples the cycle that ended, then the
+        driver applies the next cycle's item."""
+        if CLOCK is None:  # combinational: apply, let the logic settle, sample, next item
+            port = self.driver.seq_item_port
+            while True:
+                item = await port.get_next_item()
+                self.driver.apply(item)
+                await Timer(PERIOD_NS, unit="ns")
+                self.monitor.sample()
+                port.item_done()
+        edge = FallingEdge(getattr(cocotb.top, CLOCK["name"]))
+        while True:
+            await edge
+            self.monitor.sample()
+            self.driver.drive_cycle()
 
 
 class DvTest(uvm_test):
