@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import sys
 from dataclasses import asdict, dataclass, field, replace
@@ -193,7 +194,10 @@ def _build_error(log: Path, cfg: BuildConfig) -> Exception:
     text = log.read_text(errors="replace") if log.is_file() else ""
     internal = _INTERNAL.search(text)
     if internal:
-        reason = "Verilator internal error: " + " ".join(internal.group("msg").split())[:300]
+        # paths under the working directory as the user gave them: the reason goes into
+        # closure.json and summary.md, which must not carry this machine's absolute paths
+        msg = internal.group("msg").replace(os.getcwd().rstrip(os.sep) + os.sep, "")
+        reason = "Verilator internal error: " + " ".join(msg.split())[:300]
         kinds = ", ".join(cfg.coverage_kinds) if cfg.coverage else "none"
         return InternalToolError(
             f"Verilator crashed building {cfg.top} (coverage kinds: {kinds}): {reason}",
