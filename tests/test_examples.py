@@ -8,6 +8,7 @@ import pytest
 
 from dv.manifest import load
 from dv.regress import rerun_testbench
+from dv.sim.sandbox import INSTALL_HINT, foreign_code, sandbox_available
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p.parent.name for p in (ROOT / "testbenches").glob("*/dv.toml"))
@@ -22,6 +23,9 @@ def test_every_example_has_a_committed_testbench():
 @pytest.mark.parametrize("top", EXAMPLES)
 def test_committed_testbench_reruns_as_recorded(top, build_root):
     tb = ROOT / "testbenches" / top
+    if foreign_code(tb) and not sandbox_available()[0]:
+        pytest.skip(f"{top}'s testbench runs {foreign_code(tb)}, which needs the OS sandbox: "
+                    f"{sandbox_available()[1]} ({INSTALL_HINT})")
     outcome = rerun_testbench(tb, build_root=build_root)
     assert outcome.failed_tests == [], outcome.describe()
     assert outcome.matches_recorded, outcome.describe()
