@@ -103,7 +103,7 @@ def build(cfg: BuildConfig, build_root: Path, *, timeout: float = 900.0) -> Buil
         info = json.loads(note.read_text())
         cfg2 = replace(cfg, coverage_kinds=tuple(info["coverage_kinds"]))
         b = _build_once(cfg2, build_root, timeout=timeout)
-        b.dropped = list(info["dropped"])
+        b.dropped = [{**d, "reason": _local(str(d.get("reason", "")))} for d in info["dropped"]]
         return b
     try:
         return _build_once(cfg, build_root, timeout=timeout)
@@ -190,14 +190,19 @@ _VERILATOR_ERR = re.compile(
     r"(?P<msg>.*)")
 
 
+def _local(text: str) -> str:
+    """``text`` with paths under the working directory written relative to it."""
+    return text.replace(os.getcwd().rstrip(os.sep) + os.sep, "")
+
+
 def _build_error(log: Path, cfg: BuildConfig) -> Exception:
     text = log.read_text(errors="replace") if log.is_file() else ""
     internal = _INTERNAL.search(text)
     if internal:
         # paths under the working directory as the user gave them: the reason goes into
         # closure.json and summary.md, which must not carry this machine's absolute paths
-        msg = internal.group("msg").replace(os.getcwd().rstrip(os.sep) + os.sep, "")
-        reason = "Verilator internal error: " + " ".join(msg.split())[:300]
+        msg = " ".join(_local(internal.group("msg")).split())
+        reason = "Verilator internal error: " + msg[:300]
         kinds = ", ".join(cfg.coverage_kinds) if cfg.coverage else "none"
         return InternalToolError(
             f"Verilator crashed building {cfg.top} (coverage kinds: {kinds}): {reason}",
