@@ -547,15 +547,21 @@ def choose(design: Design, choice: InterfaceChoice | None) -> list[Interface]:
     return found
 
 
+def spec_source(spec) -> tuple[str, str]:
+    """A parsed spec's path and full text (read again from its file, else the text it kept),
+    for readers of fenced blocks the spec parser does not interpret."""
+    path = getattr(spec, "path", "spec")
+    try:
+        return path, Path(path).read_text()
+    except (OSError, TypeError):
+        return path, getattr(spec, "text", "") or ""
+
+
 def spec_choice_lines(spec) -> list[tuple[str, str]]:
     """The lines of the spec's fenced ``interfaces`` blocks, with ``file:line``."""
     if spec is None:
         return []
-    path = getattr(spec, "path", "spec")
-    try:
-        text = Path(path).read_text()
-    except (OSError, TypeError):
-        text = getattr(spec, "text", "") or ""
+    path, text = spec_source(spec)
     out, inside, lang = [], False, ""
     for i, line in enumerate(text.splitlines(), 1):
         s = line.strip()

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from dv.design.interfaces import _norm, interfaces_of
+from dv.design.interfaces import _norm, interfaces_of, spec_source
 from dv.design.model import Design
 from dv.errors import InputError
 
@@ -41,11 +41,7 @@ def spec_checks(spec) -> list[tuple[str, str]]:
     """The checks the spec turns on: ``(name, file:line)``. Unknown names are bad input."""
     if spec is None:
         return []
-    path = getattr(spec, "path", "spec")
-    try:
-        text = Path(path).read_text()
-    except (OSError, TypeError):
-        text = getattr(spec, "text", "") or ""
+    path, text = spec_source(spec)
     out: list[tuple[str, str]] = []
     fence, lang = False, ""
     for i, line in enumerate(text.splitlines(), 1):
