@@ -8,18 +8,23 @@ compiled again in every build directory, about 80% of the build time of an examp
 - ``OBJCACHE`` already in the environment: the user's choice, untouched (empty turns it off);
 - ``DV_COMPILE_CACHE=off``: none;
 - ``ccache`` on PATH: ccache (it caches every object, the design's too);
-- otherwise this module, which caches only the objects compiled from sources outside the
-  build directory (the runtime), in ``DV_COMPILE_CACHE`` (default
+- otherwise this module, which caches every object compiled with a dependency list (the
+  runtime's, and the model's own, whose generated sources are the same for the same design
+  and options in any build directory), in ``DV_COMPILE_CACHE`` (default
   ``$XDG_CACHE_HOME/dv/compile``, else ``~/.cache/dv/compile``).
 
 How this module decides a hit (the way ccache's direct mode does): the key is the compile
 command with its output name taken out, the compiler binary (path, size, modification time)
-and the source's path; under a key, each stored object keeps the list of files the compiler
+and the source's path as the compile names it (relative to the build directory for the
+model's sources); under a key, each stored object keeps the list of files the compiler
 read (from the ``-MMD`` dependency file it wrote) with their SHA-256. An object is reused only
 when every one of those files has the same content now, so a changed Verilator or cocotb
-header, or a different model header included by cocotb's main (``Vtop.h``), is a miss. A
-compile without ``-c`` or ``-MMD`` is never cached. Anything that goes wrong in the cache
-itself falls back to running the compiler: the cache can make a build slower, never wrong.
+header, a different model header included by cocotb's main (``Vtop.h``), or another design's
+generated source under the same name, is a miss. The dependency list leaves out system
+headers (``-MMD``): a C++ library update that keeps the compiler binary unchanged is not
+seen (clear the cache, or use ccache). A compile without ``-c`` or ``-MMD`` is never cached.
+Anything that goes wrong in the cache itself falls back to running the compiler: the cache
+can make a build slower, never wrong.
 """
 
 from __future__ import annotations
@@ -76,14 +81,6 @@ def _parse(argv: list[str]) -> tuple[Path, Path, bool] | None:
     return src, output, "-MMD" in argv or "-MD" in argv
 
 
-def _outside(src: Path, cwd: Path) -> bool:
-    try:
-        src.resolve().relative_to(cwd.resolve())
-    except ValueError:
-        return True
-    return False
-
-
 def _key(argv: list[str], output: Path, src: Path) -> str:
     compiler = shutil.which(argv[0]) or argv[0]
     try:
@@ -92,7 +89,7 @@ def _key(argv: list[str], output: Path, src: Path) -> str:
     except OSError:
         ident = [compiler]
     args = ["<out>" if a == str(output) else a for a in argv[1:]]
-    blob = json.dumps({"compiler": ident, "args": args, "source": str(src.resolve())})
+    blob = json.dumps({"compiler": ident, "args": args, "source": str(src)})
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -146,7 +143,7 @@ def main(argv: list[str]) -> int:
         return 2
     cwd = Path.cwd()
     parsed = _parse(argv)
-    if parsed is None or not parsed[2] or not _outside(parsed[0], cwd):
+    if parsed is None or not parsed[2]:
         return subprocess.call(argv)
     src, output, _ = parsed
     depfile = (cwd / output).with_suffix(".d")
